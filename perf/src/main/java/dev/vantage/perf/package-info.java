@@ -1,0 +1,2 @@
+/** Load generator, WAN link emulator and JMH benchmarks. */
+package dev.vantage.perf;
