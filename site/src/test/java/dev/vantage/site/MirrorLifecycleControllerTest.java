@@ -1,0 +1,216 @@
+package dev.vantage.site;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.vantage.config.GeoPoint;
+import dev.vantage.config.Mirror;
+import dev.vantage.config.MirrorRole;
+import dev.vantage.config.Policy;
+import dev.vantage.config.Resource;
+import dev.vantage.config.Site;
+import dev.vantage.site.MirrorLifecycleController.CapacityKind;
+import dev.vantage.site.MirrorLifecycleController.MirrorState;
+import dev.vantage.site.MirrorLifecycleController.MirrorView;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class MirrorLifecycleControllerTest {
+
+    /** Replication whose syncs finish (or fail) when the test says so; it records every call. */
+    static final class ScriptedReplication implements ReplicationActions {
+        final Map<String, SyncState> states = new HashMap<>();
+        final List<String> calls = new ArrayList<>();
+
+        @Override
+        public void startFullSync(String resourceId, String fromSiteId, String toSiteId, long epoch) {
+            calls.add("full " + resourceId + " " + fromSiteId + "->" + toSiteId + " @" + epoch);
+            states.put(toSiteId, new SyncState(Phase.SYNCING, 100, null));
+        }
+
+        @Override
+        public void startDeltaSync(String resourceId, String fromSiteId, String toSiteId, long epoch) {
+            calls.add("delta " + resourceId + " " + fromSiteId + "->" + toSiteId + " @" + epoch);
+            states.put(toSiteId, new SyncState(Phase.SYNCING, 3, null));
+        }
+
+        @Override
+        public SyncState syncState(String resourceId, String toSiteId) {
+            return states.getOrDefault(toSiteId, SyncState.IDLE);
+        }
+
+        @Override
+        public void release(String resourceId, String siteId) {
+            calls.add("release " + resourceId + " " + siteId);
+            states.remove(siteId);
+        }
+
+        void finish(String site) {
+            states.put(site, new SyncState(Phase.IN_SYNC, 0, null));
+        }
+
+        void fail(String site) {
+            states.put(site, new SyncState(Phase.FAILED, 100, "connection reset"));
+        }
+    }
+
+    private final AtomicLong nowMillis = new AtomicLong(1_000_000);
+    private final InstantSource clock = () -> Instant.ofEpochMilli(nowMillis.get());
+    private final Map<String, PlacementAdvice.SiteOutlook> outlook = new HashMap<>();
+    private ScriptedReplication replication;
+    private EmbeddedCoordinator coordinator;
+    private MirrorLifecycleController controller;
+
+    private static Site site(String id, int spot) {
+        return new Site(id, id + "-region", new GeoPoint(0, 0), null, null, "http://" + id, 0.02, 0.1, 1000, spot,
+                List.of(), List.of());
+    }
+
+    private static Policy policy(int spotAtSin, Mirror... pinned) {
+        List<Mirror> mirrors = new ArrayList<>(List.of(new Mirror("fra", MirrorRole.PRIMARY, "desktop")));
+        mirrors.addAll(List.of(pinned));
+        Resource desktop = new Resource("desktop", null, null, 65_536, "fra", mirrors, null, null, null);
+        return Policy.of(List.of(site("fra", 0), site("iad", 0), site("sin", spotAtSin)), List.of(), List.of(), List.of(desktop));
+    }
+
+    @BeforeEach
+    void setUp() {
+        replication = new ScriptedReplication();
+        coordinator = new EmbeddedCoordinator(clock);
+        controller = new MirrorLifecycleController(coordinator, replication,
+                r -> List.copyOf(outlook.values()), clock,
+                new MirrorLifecycleController.Settings(0.7, 0.9, 0.6, 2_000, 10_000, 1_000));
+        controller.applyPolicy(policy(1));
+    }
+
+    private void predict(String site, double p, double share) {
+        outlook.put(site, new PlacementAdvice.SiteOutlook(site, p, p * 10 - 1, share));
+    }
+
+    private void advance(long millis) {
+        nowMillis.addAndGet(millis);
+        controller.tick();
+    }
+
+    private Optional<MirrorView> mirror(String site) {
+        return controller.mirrors().stream().filter(m -> m.siteId().equals(site)).findFirst();
+    }
+
+    @Test
+    void shouldCreateShadowWithFullSyncWhenProbabilityCrossesFirmThreshold() {
+        predict("sin", 0.95, 0.2);
+        advance(100);
+
+        assertThat(mirror("sin")).get().extracting(MirrorView::state).isEqualTo(MirrorState.SHADOW_SYNCING);
+        assertThat(replication.calls).contains("full desktop fra->sin @1");
+        assertThat(coordinator.mirrorSites("desktop")).contains("sin");
+        assertThat(coordinator.reservations("desktop")).anyMatch(r -> r.siteId().equals("sin")
+                && r.kind() == Coordinator.Reservation.Kind.FIRM);
+
+        replication.finish("sin");
+        advance(100);
+        assertThat(mirror("sin")).get().extracting(MirrorView::state).isEqualTo(MirrorState.SHADOW_READY);
+    }
+
+    @Test
+    void shouldOnlyReserveSoftlyBetweenSoftAndFirmThresholds() {
+        predict("iad", 0.75, 0.1);
+        advance(100);
+
+        assertThat(mirror("iad")).isEmpty();
+        assertThat(replication.calls).noneMatch(c -> c.contains("->iad"));
+        assertThat(coordinator.reservations("desktop")).anyMatch(r -> r.siteId().equals("iad")
+                && r.kind() == Coordinator.Reservation.Kind.SOFT);
+    }
+
+    @Test
+    void shouldPromoteShadowAfterSustainedUserShiftAndFinalSync() {
+        predict("sin", 0.95, 0.8);
+        predict("fra", 0.3, 0.2);
+        advance(100);
+        replication.finish("sin");
+        advance(100);                       // ready
+        advance(1_000);                     // candidate for promotion, hold starts
+        assertThat(mirror("sin")).get().extracting(MirrorView::state).isEqualTo(MirrorState.SHADOW_READY);
+        replication.finish("sin");
+        advance(2_100);                     // hold elapsed: final sync starts
+        assertThat(mirror("sin")).get().extracting(MirrorView::state).isEqualTo(MirrorState.PROMOTING);
+        assertThat(coordinator.primary("desktop").orElseThrow().siteId()).isEqualTo("fra");
+
+        replication.finish("sin");
+        advance(100);
+
+        Coordinator.PrimaryLease lease = coordinator.primary("desktop").orElseThrow();
+        assertThat(lease.siteId()).isEqualTo("sin");
+        assertThat(lease.epoch()).isEqualTo(2);
+        assertThat(mirror("sin")).get().extracting(MirrorView::state).isEqualTo(MirrorState.PRIMARY);
+        assertThat(mirror("fra")).get().extracting(MirrorView::state).isEqualTo(MirrorState.SHADOW_SYNCING);
+        assertThat(replication.calls).contains("delta desktop sin->fra @2");
+        assertThat(controller.recentEvents()).anyMatch(e -> e.contains("sin is primary at epoch 2"));
+    }
+
+    @Test
+    void shouldRecreateAFailedShadow() {
+        predict("sin", 0.95, 0.1);
+        advance(100);
+        replication.fail("sin");
+        advance(100);
+
+        assertThat(mirror("sin")).get().satisfies(m -> {
+            assertThat(m.state()).isEqualTo(MirrorState.SHADOW_SYNCING);
+            assertThat(m.recreations()).isEqualTo(1);
+        });
+        assertThat(replication.calls.stream().filter(c -> c.equals("full desktop fra->sin @1"))).hasSize(2);
+    }
+
+    @Test
+    void shouldReleaseUnpinnedShadowOnlyAfterTheHoldTime() {
+        predict("sin", 0.95, 0.1);
+        advance(100);
+        replication.finish("sin");
+        advance(100);
+        predict("sin", 0.1, 0.0);
+        advance(100);
+        advance(5_000);
+        assertThat(mirror("sin")).isPresent();
+
+        advance(6_000);
+        assertThat(mirror("sin")).isEmpty();
+        assertThat(replication.calls).contains("release desktop sin");
+        assertThat(coordinator.mirrorSites("desktop")).doesNotContain("sin");
+    }
+
+    @Test
+    void shouldKeepMirrorsPinnedByPolicyEvenWithoutPrediction() {
+        controller.applyPolicy(policy(0, new Mirror("iad", MirrorRole.SHADOW, "desktop")));
+        advance(100);
+        replication.finish("iad");
+        advance(100);
+        advance(60_000);
+
+        assertThat(mirror("iad")).get().satisfies(m -> {
+            assertThat(m.pinnedByPolicy()).isTrue();
+            assertThat(m.state()).isEqualTo(MirrorState.SHADOW_READY);
+        });
+    }
+
+    @Test
+    void shouldPlaceOnSpotAndFallBackToOnDemandWhenSpotCapacityDisappears() {
+        predict("sin", 0.95, 0.1);
+        advance(100);
+        assertThat(mirror("sin")).get().extracting(MirrorView::capacity).isEqualTo(CapacityKind.SPOT);
+
+        controller.applyPolicy(policy(0));
+
+        assertThat(mirror("sin")).get().extracting(MirrorView::capacity).isEqualTo(CapacityKind.ON_DEMAND);
+        assertThat(controller.recentEvents()).anyMatch(e -> e.contains("falls back to on-demand"));
+    }
+}
