@@ -346,6 +346,14 @@ final class RequestHeadParser {
         }
         out.keepAlive = out.http10 ? keepAliveToken && !close : !close;
         out.upgrade = upgradeToken && upgradeIndex >= 0 && !out.http10;
+        if (out.upgrade) {
+            // "Connection: upgrade" names Upgrade, which must still reach the upstream when tunnelling.
+            for (int h = 0; h < count; h++) {
+                if (kind[h] == KIND_UPGRADE) {
+                    dropped[h] = false;
+                }
+            }
+        }
         if (expectIndex >= 0 && !out.http10) {
             if (!Http1.equalsLower(s, valueStart[expectIndex], valueEnd[expectIndex] - valueStart[expectIndex],
                     CONTINUE)) {

@@ -182,6 +182,13 @@ final class ResponseHeadParser {
         }
 
         boolean switching = status == 101;
+        if (switching && upgradeRequested) {
+            for (int h = 0; h < count; h++) {
+                if (Http1.equalsLower(s, nameStart[h], nameEnd[h] - nameStart[h], UPGRADE)) {
+                    dropped[h] = false;
+                }
+            }
+        }
         boolean interim = status < 200 && !switching;
         dechunk = false;
         if (switching && !upgradeRequested) {
