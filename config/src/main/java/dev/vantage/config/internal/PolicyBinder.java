@@ -87,9 +87,7 @@ public final class PolicyBinder {
         for (int i = 0; i < siteNodes.size(); i++) {
             add(sites, site(Fields.of(siteNodes.get(i), "sites[" + i + "]", context)));
         }
-        if (siteNodes.isEmpty() && top.isValid()) {
-            top.missing("sites", "at least one site");
-        }
+        requireItems(top, "sites", siteNodes, "at least one site");
         List<Tenant> tenants = new ArrayList<>();
         List<YamlNode> tenantNodes = top.list("tenants");
         for (int i = 0; i < tenantNodes.size(); i++) {
@@ -114,6 +112,15 @@ public final class PolicyBinder {
         top.finish();
         return new Policy(localSite, sites, tenants, routes, resources, probes, predictor, admin, httpLimits, location,
                 affinity);
+    }
+
+    /** Reports a required list that is absent (at its mapping) or empty (at the list). */
+    private void requireItems(Fields f, String key, List<YamlNode> items, String expected) {
+        if (!f.has(key)) {
+            f.missing(key, expected);
+        } else if (items.isEmpty() && f.node(key) instanceof YamlNode.Sequence) {
+            context.problem(f.child(key), "an empty list", expected);
+        }
     }
 
     private static <T> void add(List<T> list, T item) {
@@ -182,9 +189,7 @@ public final class PolicyBinder {
         for (int i = 0; i < nodes.size(); i++) {
             add(upstreams, upstream(nodes.get(i), f.child("upstreams") + "[" + i + "]"));
         }
-        if (nodes.isEmpty() && f.isValid()) {
-            f.missing("upstreams", "at least one upstream (host:port)");
-        }
+        requireItems(f, "upstreams", nodes, "at least one upstream (host:port)");
         PoolSettings pool = pool(f.object("pool"));
         String healthCheckPath = f.string("healthCheckPath", null);
         if (healthCheckPath != null && !healthCheckPath.startsWith("/")) {
@@ -386,9 +391,7 @@ public final class PolicyBinder {
         for (int i = 0; i < mirrorNodes.size(); i++) {
             add(mirrors, mirror(Fields.of(mirrorNodes.get(i), f.child("mirrors") + "[" + i + "]", context)));
         }
-        if (mirrorNodes.isEmpty() && f.isValid()) {
-            f.missing("mirrors", "at least one mirror");
-        }
+        requireItems(f, "mirrors", mirrorNodes, "at least one mirror");
         ReplicationSettings replication = replication(f.object("replication"));
         Consistency consistency = consistency(f.object("consistency"), mirrorNodes.size());
         ConflictPolicy conflictPolicy = f.enumValue("conflictPolicy", ConflictPolicy.class,
