@@ -172,6 +172,7 @@ public final class ProbeCore {
         slot.lastProbeEpochMillis = wallClock.millis();
         probesTotal++;
         refresh(slot);
+        notifyResult(slot, true);
     }
 
     /** Records a failed active probe of {@code slot}; {@code error} says why, for people. */
@@ -188,6 +189,17 @@ public final class ProbeCore {
         probesTotal++;
         probeFailuresTotal++;
         refresh(slot);
+        notifyResult(slot, false);
+    }
+
+    private void notifyResult(TargetSlot slot, boolean success) {
+        for (ProbeListener listener : listeners) {
+            try {
+                listener.onProbeResult(slot.status, success);
+            } catch (RuntimeException e) {
+                listenerErrorsTotal++;
+            }
+        }
     }
 
     private boolean degraded(TargetSlot slot) {
