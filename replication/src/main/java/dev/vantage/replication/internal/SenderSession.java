@@ -57,6 +57,7 @@ public final class SenderSession {
         public volatile long consistentUpToSequence = -1;
         public volatile long unackedFrames;
         public volatile long remainingBlocks;
+        public volatile String lastNackReason;
     }
 
     /** The peer refused the session (stale epoch, busy resource): retrying does not help. */
@@ -251,6 +252,7 @@ public final class SenderSession {
                     }
                     case NACK -> {
                         stats.nacksReceived.incrementAndGet();
+                        stats.lastNackReason = "sequence " + frame.sequence + ": " + frame.text;
                         nacks.add(frame.sequence);
                         wake();
                     }
@@ -327,6 +329,7 @@ public final class SenderSession {
             BlockHasher.hash(event.raw, 0, event.rawLength, hash);
             event.hashHigh = hash[0];
             event.hashLow = hash[1];
+            volume.recordHash(event.blockIndex, hash[0], hash[1], event.generation);
         }
     }
 
@@ -510,7 +513,8 @@ public final class SenderSession {
             long now = System.nanoTime();
             if (now - lastProgressNanos > STALL_ABORT_NANOS) {
                 fail(new IOException("peer " + request.peerAddress() + " acknowledged nothing for "
-                        + TimeUnit.NANOSECONDS.toSeconds(STALL_ABORT_NANOS) + " s"));
+                        + TimeUnit.NANOSECONDS.toSeconds(STALL_ABORT_NANOS) + " s (last NACK: "
+                        + stats.lastNackReason + ")"));
                 return;
             }
             if (now - lastProgressNanos > STALL_RETRANSMIT_NANOS && now - lastRetransmitNanos > STALL_RETRANSMIT_NANOS) {
@@ -597,12 +601,14 @@ public final class SenderSession {
                     channel.writeAndFlush(codec.encode(frame, channel.alloc()));
                 }
                 if (now - lastProgressNanos > STALL_ABORT_NANOS) {
-                    fail(new IOException("peer " + request.peerAddress() + " did not confirm the end of the session"));
+                    fail(new IOException("peer " + request.peerAddress()
+                            + " did not confirm the end of the session (last NACK: " + stats.lastNackReason + ")"));
                     return;
                 }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
             }
             if (failure == null) {
+                volume.saveManifest();
                 stats.consistentUpToSequence = lastSequence;
                 done.complete(new Outcome(stats.blocksPlanned, skipped.get(), sentThisAttempt, lastSequence));
             }
