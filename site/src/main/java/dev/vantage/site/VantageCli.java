@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 ValidateCommand.class,
                 DiffCommand.class,
                 PredictEvalCommand.class,
+                WanCommand.class,
         })
 public final class VantageCli implements Callable<Integer> {
 
