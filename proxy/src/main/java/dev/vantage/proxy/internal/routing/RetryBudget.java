@@ -13,6 +13,8 @@ final class RetryBudget {
 
     private static final double DEPOSIT_LIFETIME_NANOS = 10e9;
     private static final long DECAY_STEP_NANOS = 1_000_000L;
+    /** Ten deposits of 0.1 add up to slightly less than 1 in binary floating point; they still buy a retry. */
+    private static final double EPSILON = 1e-9;
 
     private final double ratio;
     private final double minPerSecond;
@@ -50,11 +52,11 @@ final class RetryBudget {
             reserve = Math.min(minPerSecond, reserve + elapsed * 1e-9 * minPerSecond);
             lastRefillNanos = nowNanos;
         }
-        if (deposits >= 1) {
+        if (deposits >= 1 - EPSILON) {
             deposits -= 1;
             return true;
         }
-        if (reserve >= 1) {
+        if (reserve >= 1 - EPSILON) {
             reserve -= 1;
             return true;
         }
