@@ -132,6 +132,40 @@ class ProxyAdminAndSeamTest {
     }
 
     @Test
+    void shouldCountDropsInsteadOfBlockingWhenTheAccessRingIsFull() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger received = new AtomicInteger();
+        try (TestOrigin origin = new TestOrigin("ring")) {
+            ProxyServer proxy = ProxyFixture.start(Transport.AUTO, HttpLimits.defaults(), RouteTimeouts.defaults(),
+                    PoolSettings.defaults(), builder -> builder.accessLogRingBytes(65536).accessSink(event -> {
+                        received.incrementAndGet();
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }), origin.port());
+            int requests = 2_000;
+            try (RawClient client = new RawClient(ProxyFixture.port(proxy))) {
+                for (int i = 0; i < requests; i++) {
+                    client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+                    assertThat(client.read().status()).isEqualTo(200);
+                }
+                String metrics = proxy.metricsText();
+                long dropped = Long.parseLong(metrics.replaceAll("(?s).*\nvantage_proxy_access_log_dropped_total (\\d+)\n.*",
+                        "$1"));
+                assertThat(dropped).as("records dropped while the sink was stuck").isPositive();
+                release.countDown();
+                Awaitility.await().atMost(10, TimeUnit.SECONDS)
+                        .until(() -> received.get() + dropped == requests);
+            } finally {
+                release.countDown();
+                proxy.close();
+            }
+        }
+    }
+
+    @Test
     void shouldLetASelectorRejectWithHeaders() throws Exception {
         UpstreamSelector rejecting = (route, request, selection) -> {
             selection.addResponseHeader("Retry-After", "7");

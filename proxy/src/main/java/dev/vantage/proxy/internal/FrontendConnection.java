@@ -332,7 +332,7 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         }
         RequestHeadParser parser = loop.requestParser;
         boolean ok = parser.parse(b, r, headEnd - r, head, channel.alloc(), clientIp, clientIpv6,
-                limits.maxRequestBodyBytes());
+                limits.maxRequestBodyBytes(), Math.max(1, limits.maxHeaderCount()));
         b.readerIndex(headEnd);
         if (!b.isReadable()) {
             b.release();
