@@ -262,4 +262,57 @@ class PolicyLoaderTest {
         assertThat(policy.routes().get(0).match().methods()).isEqualTo(Set.of("GET", "HEAD"));
         assertThat(policy.routes().get(0).match().hosts()).containsExactly("*.example.com", "example.com");
     }
+
+    @Test
+    void shouldReuseAnchoredBlocksKeptUnderXKeys(@TempDir Path dir) {
+        Policy policy = parse(MINIMAL_SITE + """
+                x-defaults:
+                  retry: &retry {maxRetries: 1, retryOn: [reset]}
+                routes:
+                  - name: a
+                    match: {pathPrefix: /a}
+                    target: {upstreamGroup: web}
+                    retry: *retry
+                  - name: b
+                    target: {upstreamGroup: web}
+                    retry: *retry
+                """, dir);
+
+        assertThat(policy.routes()).extracting(Route::retry).allSatisfy(retry -> {
+            assertThat(retry.maxRetries()).isEqualTo(1);
+            assertThat(retry.retryOn()).containsExactly(RetryOn.RESET);
+        });
+    }
+
+    @Test
+    void shouldReportAnAliasedBlockAtItsAnchorAndEachUseByPath(@TempDir Path dir) {
+        PolicyLoadResult result = PolicyLoader.parse(MINIMAL_SITE + """
+                x-defaults:
+                  retry: &retry {maxRetries: 99}
+                routes:
+                  - name: a
+                    match: {pathPrefix: /a}
+                    target: {upstreamGroup: web}
+                    retry: *retry
+                """, "p.yaml", dir);
+
+        assertThat(result.problems()).extracting(PolicyProblem::message)
+                .containsExactly("p.yaml:10:30 routes[0].retry.maxRetries: 99 (expected: 0..10)");
+    }
+
+    @Test
+    void shouldRefuseASecondDocument(@TempDir Path dir) {
+        PolicyLoadResult result = PolicyLoader.parse(MINIMAL_SITE + "---\nsites: []\n", "p.yaml", dir);
+
+        assertThat(result.problems()).extracting(PolicyProblem::message)
+                .containsExactly("p.yaml:10:1 a second document (expected: one YAML document per policy file)");
+    }
+
+    @Test
+    void shouldNotSuggestOrAcceptXKeysBelowTheTop(@TempDir Path dir) {
+        PolicyLoadResult result = PolicyLoader.parse(MINIMAL_SITE + "probes: {x-note: fast}\n", "p.yaml", dir);
+
+        assertThat(result.problems()).hasSize(1);
+        assertThat(result.problems().get(0).message()).startsWith("p.yaml:9:10 probes.x-note: unknown key");
+    }
 }

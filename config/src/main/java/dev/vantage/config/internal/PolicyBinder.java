@@ -109,6 +109,8 @@ public final class PolicyBinder {
         HttpLimits httpLimits = httpLimits(top.object("httpLimits"));
         LocationSettings location = location(top.object("location"));
         AffinitySettings affinity = affinity(top.object("affinity"));
+        // Top-level x- keys are free for operators, typically to hold YAML anchors (&name) reused below.
+        top.ignoreKeysStartingWith("x-");
         top.finish();
         return new Policy(localSite, sites, tenants, routes, resources, probes, predictor, admin, httpLimits, location,
                 affinity);
