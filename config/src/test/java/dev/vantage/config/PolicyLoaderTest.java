@@ -315,4 +315,21 @@ class PolicyLoaderTest {
         assertThat(result.problems()).hasSize(1);
         assertThat(result.problems().get(0).message()).startsWith("p.yaml:9:10 probes.x-note: unknown key");
     }
+
+    @Test
+    void shouldRequirePeakHoursForAPeakLimit(@TempDir Path dir) {
+        PolicyLoadResult result = PolicyLoader.parse(MINIMAL_SITE + """
+                resources:
+                  - id: vol
+                    volumePath: vol.img
+                    primarySite: fra
+                    mirrors: [{site: fra, role: primary, upstreamGroup: web}]
+                    replication:
+                      throttle: {bytesPerSecond: 100MiB/s, peakBytesPerSecond: 10MiB/s}
+                """, "p.yaml", dir);
+
+        assertThat(result.problems()).extracting(PolicyProblem::message).containsExactly(
+                "p.yaml:15:64 resources[0].replication.throttle.peakBytesPerSecond: 10MiB/s"
+                        + " (expected: 0, or peakHours with at least one window for the peak limit to apply in)");
+    }
 }

@@ -384,7 +384,7 @@ public final class PolicyBinder {
         int blockSize = (int) f.bytes("blockSizeBytes", Resource.DEFAULT_BLOCK_SIZE_BYTES,
                 Resource.MIN_BLOCK_SIZE_BYTES, Resource.MAX_BLOCK_SIZE_BYTES, false);
         if (Integer.bitCount(blockSize) != 1) {
-            context.problem(f.child("blockSizeBytes"), Integer.toString(blockSize),
+            context.problem(f.child("blockSizeBytes"), YamlNode.describe(f.node("blockSizeBytes")),
                     "a power of two in 4096..1048576 (4KiB..1MiB)");
         }
         String primarySite = f.requiredString("primarySite", "the site id of the initial primary");
@@ -486,6 +486,10 @@ public final class PolicyBinder {
         long rate = f.bytes("bytesPerSecond", 0, 0, Long.MAX_VALUE, true);
         long peakRate = f.bytes("peakBytesPerSecond", 0, 0, Long.MAX_VALUE, true);
         List<TimeWindow> peakHours = windows(f, "peakHours");
+        if (peakRate > 0 && peakHours.isEmpty() && f.isValid()) {
+            context.problem(f.child("peakBytesPerSecond"), YamlNode.describe(f.node("peakBytesPerSecond")),
+                    "0, or peakHours with at least one window for the peak limit to apply in");
+        }
         f.finish();
         return new Throttle(rate, peakRate, peakHours);
     }
