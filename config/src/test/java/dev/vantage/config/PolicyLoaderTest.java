@@ -222,6 +222,10 @@ class PolicyLoaderTest {
                 .containsExactly(missing + ":1:1 cannot read file: no such file " + missing
                         + " (expected: a readable UTF-8 YAML file)");
 
+        Path latin1 = Files.write(dir.resolve("latin1.yaml"), new byte[] {'r', 'e', 'g', ':', ' ', (byte) 0xE9, '\n'});
+        assertThat(PolicyLoader.load(latin1).problems()).extracting(PolicyProblem::message)
+                .containsExactly(latin1 + ":1:1 cannot read file: not UTF-8 (expected: a readable UTF-8 YAML file)");
+
         Path empty = Files.writeString(dir.resolve("empty.yaml"), "# nothing\n");
         assertThat(PolicyLoader.load(empty).problems()).extracting(PolicyProblem::message)
                 .containsExactly(empty + ":1:1 empty document (expected: a policy with at least one site)");

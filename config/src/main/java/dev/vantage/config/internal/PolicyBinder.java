@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.DayOfWeek;
 import java.time.LocalTime;
 import java.time.ZoneId;
@@ -11,6 +12,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -289,7 +291,7 @@ public final class PolicyBinder {
             }
         }
         List<String> methods = f.strings("methods", "an HTTP method");
-        Set<String> methodSet = new java.util.LinkedHashSet<>();
+        Set<String> methodSet = new LinkedHashSet<>();
         for (int i = 0; i < methods.size(); i++) {
             String method = methods.get(i);
             if (!TOKEN.matcher(method).matches()) {
@@ -519,7 +521,7 @@ public final class PolicyBinder {
         if (zoneName != null) {
             try {
                 zone = ZoneId.of(zoneName);
-            } catch (java.time.DateTimeException e) {
+            } catch (DateTimeException e) {
                 context.problem(f.child("zone"), zoneName, "a time zone such as UTC or Europe/Berlin");
             }
         }
