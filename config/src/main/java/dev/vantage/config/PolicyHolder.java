@@ -173,17 +173,25 @@ public final class PolicyHolder implements AutoCloseable {
     private void watchLoop(WatchService service, Path name, long debounceMillis) {
         try {
             while (true) {
-                WatchKey key = service.take();
-                boolean relevant = relevant(key, name);
-                if (!relevant) {
+                if (!relevant(service.take(), name)) {
                     continue;
                 }
-                // Wait until the directory is quiet, then reload once.
-                WatchKey more;
-                while ((more = service.poll(debounceMillis, TimeUnit.MILLISECONDS)) != null) {
-                    relevant(more, name);
+                // Wait until the file has been quiet for the debounce time; other files' events do not extend it.
+                long debounceNanos = TimeUnit.MILLISECONDS.toNanos(debounceMillis);
+                long quietUntil = System.nanoTime() + debounceNanos;
+                long waitNanos;
+                while ((waitNanos = quietUntil - System.nanoTime()) > 0) {
+                    WatchKey more = service.poll(waitNanos, TimeUnit.NANOSECONDS);
+                    if (more != null && relevant(more, name)) {
+                        quietUntil = System.nanoTime() + debounceNanos;
+                    }
                 }
-                reload();
+                try {
+                    reload();
+                } catch (RuntimeException e) {
+                    // Keep watching: the next change may well load.
+                    LOG.log(System.Logger.Level.ERROR, "policy reload after a file change failed", e);
+                }
             }
         } catch (ClosedWatchServiceException | InterruptedException e) {
             // close() ends the watch.

@@ -25,6 +25,7 @@ public final class Fields {
     private final BindContext context;
     private final Map<String, YamlNode.Entry> entries = new LinkedHashMap<>();
     private final Set<String> known = new LinkedHashSet<>();
+    private final Set<String> ignored = new LinkedHashSet<>();
     private final boolean valid;
 
     private Fields(YamlNode.Mapping mapping, String path, BindContext context, boolean valid) {
@@ -346,15 +347,31 @@ public final class Fields {
 
     /** Reports every key that no getter asked for, suggesting the closest known key. */
     public void finish() {
+        List<String> candidates = new ArrayList<>();
+        for (String key : known) {
+            if (!ignored.contains(key)) {
+                candidates.add(key);
+            }
+        }
         for (YamlNode.Entry entry : entries.values()) {
             if (known.contains(entry.key())) {
                 continue;
             }
-            String suggestion = Suggestions.closest(entry.key(), known);
+            String suggestion = Suggestions.closest(entry.key(), candidates);
             String expected = suggestion != null
                     ? "a known key; did you mean '" + suggestion + "'?"
-                    : "one of " + String.join(", ", known);
+                    : "one of " + String.join(", ", candidates);
             context.problems().add(entry.line(), entry.column(), child(entry.key()), "unknown key", expected);
+        }
+    }
+
+    /** Marks every key starting with {@code prefix} as known and ignored (e.g. {@code x-} blocks holding anchors). */
+    public void ignoreKeysStartingWith(String prefix) {
+        for (String key : entries.keySet()) {
+            if (key.startsWith(prefix)) {
+                known.add(key);
+                ignored.add(key);
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.DayOfWeek;
 import java.time.LocalTime;
 import java.time.ZoneId;
@@ -11,6 +12,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -109,6 +111,8 @@ public final class PolicyBinder {
         HttpLimits httpLimits = httpLimits(top.object("httpLimits"));
         LocationSettings location = location(top.object("location"));
         AffinitySettings affinity = affinity(top.object("affinity"));
+        // Top-level x- keys are free for operators, typically to hold YAML anchors (&name) reused below.
+        top.ignoreKeysStartingWith("x-");
         top.finish();
         return new Policy(localSite, sites, tenants, routes, resources, probes, predictor, admin, httpLimits, location,
                 affinity);
@@ -287,7 +291,7 @@ public final class PolicyBinder {
             }
         }
         List<String> methods = f.strings("methods", "an HTTP method");
-        Set<String> methodSet = new java.util.LinkedHashSet<>();
+        Set<String> methodSet = new LinkedHashSet<>();
         for (int i = 0; i < methods.size(); i++) {
             String method = methods.get(i);
             if (!TOKEN.matcher(method).matches()) {
@@ -382,7 +386,7 @@ public final class PolicyBinder {
         int blockSize = (int) f.bytes("blockSizeBytes", Resource.DEFAULT_BLOCK_SIZE_BYTES,
                 Resource.MIN_BLOCK_SIZE_BYTES, Resource.MAX_BLOCK_SIZE_BYTES, false);
         if (Integer.bitCount(blockSize) != 1) {
-            context.problem(f.child("blockSizeBytes"), Integer.toString(blockSize),
+            context.problem(f.child("blockSizeBytes"), YamlNode.describe(f.node("blockSizeBytes")),
                     "a power of two in 4096..1048576 (4KiB..1MiB)");
         }
         String primarySite = f.requiredString("primarySite", "the site id of the initial primary");
@@ -484,6 +488,10 @@ public final class PolicyBinder {
         long rate = f.bytes("bytesPerSecond", 0, 0, Long.MAX_VALUE, true);
         long peakRate = f.bytes("peakBytesPerSecond", 0, 0, Long.MAX_VALUE, true);
         List<TimeWindow> peakHours = windows(f, "peakHours");
+        if (peakRate > 0 && peakHours.isEmpty() && f.isValid()) {
+            context.problem(f.child("peakBytesPerSecond"), YamlNode.describe(f.node("peakBytesPerSecond")),
+                    "0, or peakHours with at least one window for the peak limit to apply in");
+        }
         f.finish();
         return new Throttle(rate, peakRate, peakHours);
     }
@@ -513,7 +521,7 @@ public final class PolicyBinder {
         if (zoneName != null) {
             try {
                 zone = ZoneId.of(zoneName);
-            } catch (java.time.DateTimeException e) {
+            } catch (DateTimeException e) {
                 context.problem(f.child("zone"), zoneName, "a time zone such as UTC or Europe/Berlin");
             }
         }

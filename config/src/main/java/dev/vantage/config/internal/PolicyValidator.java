@@ -2,12 +2,14 @@ package dev.vantage.config.internal;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 import dev.vantage.config.HostPort;
 import dev.vantage.config.Listener;
@@ -61,7 +63,7 @@ public final class PolicyValidator {
         checkVolumePaths(policy);
     }
 
-    private <T> Set<String> unique(List<T> items, java.util.function.Function<T, String> id, String key, String what) {
+    private <T> Set<String> unique(List<T> items, Function<T, String> id, String key, String what) {
         Map<String, T> seen = new HashMap<>();
         Set<String> ids = new LinkedHashSet<>();
         for (T item : items) {
@@ -97,7 +99,7 @@ public final class PolicyValidator {
                     sitePath + ".replicationAddress");
         }
         // In file order, so the later of two clashing sockets is the one reported.
-        endpoints.sort(java.util.Comparator.comparingInt((Endpoint e) -> context.nodeAt(e.path()).line())
+        endpoints.sort(Comparator.comparingInt((Endpoint e) -> context.nodeAt(e.path()).line())
                 .thenComparingInt(e -> context.nodeAt(e.path()).column()));
         List<Endpoint> earlierEndpoints = new ArrayList<>();
         for (Endpoint endpoint : endpoints) {
