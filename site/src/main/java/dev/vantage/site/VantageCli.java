@@ -12,12 +12,13 @@ import picocli.CommandLine.Command;
         description = "Vantage software-defined edge router.",
         subcommands = {
                 VantageCli.VersionCommand.class,
-                ValidateCommand.class,
+                DemoCommand.class,
                 DiffCommand.class,
                 PredictEvalCommand.class,
-                WanCommand.class,
+                ProxyCommand.class,
                 RunCommand.class,
-                DemoCommand.class,
+                ValidateCommand.class,
+                WanCommand.class,
         })
 public final class VantageCli implements Callable<Integer> {
 
