@@ -58,6 +58,15 @@ public final class SenderSession {
         public volatile long unackedFrames;
         public volatile long remainingBlocks;
         public volatile String lastNackReason;
+        public volatile long firstFrameNanos;
+        public volatile long lastFrameNanos;
+        public final AtomicLong framedBytesAfterFirst = new AtomicLong();
+
+        /** Rate of block frames between the first and the last one sent, or 0 with fewer than two. */
+        public double frameBytesPerSecond() {
+            long span = lastFrameNanos - firstFrameNanos;
+            return span <= 0 ? 0 : framedBytesAfterFirst.get() * 1e9 / span;
+        }
     }
 
     /** The peer refused the session (stale epoch, busy resource): retrying does not help. */
@@ -454,10 +463,17 @@ public final class SenderSession {
             if (failure != null) {
                 return;
             }
-            bucket.acquire(frameBytes);
             long seq = ++lastSequence;
             frame.sequence = seq;
             ByteBuf buf = codec.encode(frame, payload, payloadLength, channel.alloc());
+            bucket.acquire(buf.readableBytes());
+            long now = System.nanoTime();
+            if (stats.firstFrameNanos == 0) {
+                stats.firstFrameNanos = now;
+            } else {
+                stats.framedBytesAfterFirst.addAndGet(buf.readableBytes());
+            }
+            stats.lastFrameNanos = now;
             int slot = (int) (seq % maxInFlightFrames);
             inFlightBlock[slot] = event.blockIndex;
             inFlightGeneration[slot] = event.generation;
