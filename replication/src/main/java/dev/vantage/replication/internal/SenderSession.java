@@ -83,6 +83,8 @@ public final class SenderSession {
     }
 
     private static final long STALL_RETRANSMIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** A slow (throttled) stream still gets its progress made durable and acknowledged this often. */
+    private static final long FLUSH_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long STALL_ABORT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final Volume volume;
@@ -117,7 +119,7 @@ public final class SenderSession {
         this.clock = clock;
         this.maxInFlightFrames = 1024;
         this.maxInFlightBytes = Math.max(32L << 20, 8L * volume.blockSizeBytes());
-        this.flushEveryBytes = maxInFlightBytes / 4;
+        this.flushEveryBytes = Math.min(maxInFlightBytes / 4, 4L << 20);
     }
 
     /** Runs the attempt to its end; throws when it fails (the caller may start another attempt). */
@@ -412,6 +414,7 @@ public final class SenderSession {
         private long unackedBytes;
         private long bytesSinceFlush;
         private long lastFlushSequence;
+        private long lastFlushNanos = System.nanoTime();
         private long lastProgressNanos = System.nanoTime();
         private long lastRetransmitNanos = System.nanoTime();
         private long sentThisAttempt;
@@ -491,7 +494,7 @@ public final class SenderSession {
                 stats.rawBytesSent.addAndGet(event.rawLength);
             }
             progress(event.rawLength);
-            if (bytesSinceFlush >= flushEveryBytes) {
+            if (bytesSinceFlush >= flushEveryBytes || now - lastFlushNanos >= FLUSH_EVERY_NANOS) {
                 sendFlush();
             } else if (endOfBatch) {
                 channel.flush();
@@ -511,6 +514,7 @@ public final class SenderSession {
             frame.value = stats.remainingBlocks;
             channel.writeAndFlush(codec.encode(frame, channel.alloc()));
             lastFlushSequence = lastSequence;
+            lastFlushNanos = System.nanoTime();
             bytesSinceFlush = 0;
         }
 
