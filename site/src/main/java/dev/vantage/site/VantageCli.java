@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "vantage", mixinStandardHelpOptions = true, versionProvider = VantageCli.Version.class,
         description = "Vantage software-defined edge router.",
-        subcommands = {VantageCli.VersionCommand.class})
+        subcommands = {VantageCli.VersionCommand.class,
+                PredictEvalCommand.class})
 public final class VantageCli implements Callable<Integer> {
 
     public static final int EXIT_OK = 0;
