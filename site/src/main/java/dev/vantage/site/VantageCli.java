@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "vantage", mixinStandardHelpOptions = true, versionProvider = VantageCli.Version.class,
         description = "Vantage software-defined edge router.",
 <<<<<<< HEAD
+<<<<<<< HEAD
         subcommands = {
                 VantageCli.VersionCommand.class,
                 DemoCommand.class,
