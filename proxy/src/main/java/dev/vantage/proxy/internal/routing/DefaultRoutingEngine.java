@@ -46,6 +46,7 @@ public final class DefaultRoutingEngine implements RoutingEngine {
     private final List<LoopRouter> selectors = new CopyOnWriteArrayList<>();
     private volatile RoutingInputs inputs;
     private volatile List<byte[]> cookieKeys;
+    private volatile long wallOffsetNanos;
     private long seeds;
 
     public DefaultRoutingEngine(Policy policy, String localSiteId, RoutingSettings settings, WeightSource weights,
@@ -82,8 +83,14 @@ public final class DefaultRoutingEngine implements RoutingEngine {
         return nanoClock.getAsLong();
     }
 
-    long epochSeconds() {
-        return wallClock.millis() / 1000;
+    /** Wall-clock seconds at monotonic time {@code nowNanos}, without reading the wall clock (see {@link #syncWallClock}). */
+    long epochSeconds(long nowNanos) {
+        return Math.floorDiv(nowNanos + wallOffsetNanos, 1_000_000_000L);
+    }
+
+    /** Re-reads the wall clock against the monotonic one; on every reload and input refresh. */
+    private void syncWallClock() {
+        wallOffsetNanos = wallClock.millis() * 1_000_000L - nanoTime();
     }
 
     List<LoopRouter> selectors() {
@@ -120,11 +127,13 @@ public final class DefaultRoutingEngine implements RoutingEngine {
         RoutingSnapshot snapshot = new RoutingSnapshot(policy, localSiteId, settings, previous,
                 nanoTime());
         cookieKeys = keys;
+        syncWallClock();
         inputs = new RoutingInputs(snapshot, weights, mirrorStatus, probes, draining);
     }
 
     @Override
     public synchronized void refreshInputs() {
+        syncWallClock();
         inputs = new RoutingInputs(inputs.snapshot, weights, mirrorStatus, probes, draining);
     }
 

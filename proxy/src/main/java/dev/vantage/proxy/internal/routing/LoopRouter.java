@@ -65,6 +65,8 @@ final class LoopRouter implements RoutingSelector {
     private long[] slotPending;
     private boolean[] inTier;
     private long random;
+    /** The latest time this loop was given; never read from a clock on the request path. */
+    private long lastNowNanos;
 
     LoopRouter(DefaultRoutingEngine engine, long seed) {
         this.engine = engine;
@@ -72,6 +74,7 @@ final class LoopRouter implements RoutingSelector {
         this.observedShare = engine.settings().observedShare();
         this.random = seed == 0 ? 0x9e3779b97f4a7c15L : seed;
         this.codec = engine.newCookieCodec();
+        this.lastNowNanos = engine.nanoTime();
         adopt(engine.inputs());
     }
 
@@ -167,7 +170,7 @@ final class LoopRouter implements RoutingSelector {
             out.reject(503, "no routing plan for route " + route.name(), 0);
             return;
         }
-        long now = engine.nanoTime();
+        long now = now(request.startNanos());
         long waitNanos = snapshot.tenantLimits[plan.tenantIndex].tryAcquire(now);
         if (waitNanos > 0) {
             counters.increment(RoutingCounters.TENANT_RATE_LIMITED);
@@ -195,7 +198,7 @@ final class LoopRouter implements RoutingSelector {
             long range = Cookies.find(request.header("Cookie"), stickiness.cookieName());
             if (range >= 0) {
                 int result = codec.verify(request.header("Cookie"), (int) (range >>> 32), (int) range, snapshot,
-                        engine.epochSeconds());
+                        engine.epochSeconds(now));
                 countCookie(result);
                 if (result == AffinityCookieCodec.OK) {
                     int member = plan.memberOfTarget[codec.lastTargetIndex()];
@@ -262,7 +265,7 @@ final class LoopRouter implements RoutingSelector {
         out.moved(moved);
         if (issueCookie) {
             long ttl = stickiness.cookieTtlSeconds();
-            out.cookie(stickiness.cookieName(), codec.issue(snapshot, target.index(), engine.epochSeconds() + ttl), ttl);
+            out.cookie(stickiness.cookieName(), codec.issue(snapshot, target.index(), engine.epochSeconds(lastNowNanos) + ttl), ttl);
         }
     }
 
@@ -275,7 +278,7 @@ final class LoopRouter implements RoutingSelector {
             out.reject(503, "no routing plan for route " + route.name(), 0);
             return;
         }
-        long now = engine.nanoTime();
+        long now = now(request.startNanos());
         int excluded = exclude == null ? -1 : snapshot.indexOf(exclude);
         boolean hop = request.header(RoutingDecision.HOP_HEADER) != null;
         if (markAllowed(in, plan, HttpMethods.isSafe(request.method()), hop, excluded, now) == 0) {
@@ -487,7 +490,7 @@ final class LoopRouter implements RoutingSelector {
         if (!observed[g]) {
             return prior;
         }
-        double decayed = prior + (ewmaNanos[g] - prior) * Math.exp(-(now - stampNanos[g]) / decayNanos);
+        double decayed = prior + (ewmaNanos[g] - prior) * FastExp.negExp((now - stampNanos[g]) / decayNanos);
         return observedShare * decayed + (1 - observedShare) * prior;
     }
 
@@ -503,7 +506,7 @@ final class LoopRouter implements RoutingSelector {
         } else if (latencyNanos > ewmaNanos[g]) {
             ewmaNanos[g] = latencyNanos;
         } else {
-            double w = Math.exp(-(now - stampNanos[g]) / decayNanos);
+            double w = FastExp.negExp((now - stampNanos[g]) / decayNanos);
             ewmaNanos[g] = ewmaNanos[g] * w + latencyNanos * (1 - w);
         }
         stampNanos[g] = now;
@@ -532,13 +535,13 @@ final class LoopRouter implements RoutingSelector {
     // ---------------------------------------------------------------- feedback
 
     @Override
-    public void onResponse(Route route, RoutingTarget target, int status, long latencyNanos) {
+    public void onResponse(Route route, RoutingTarget target, int status, long latencyNanos, long nowNanos) {
         current();
         int g = snapshot.indexOf(target);
         if (g < 0) {
             return;
         }
-        long now = engine.nanoTime();
+        long now = now(nowNanos);
         release(g);
         if (route != null) {
             RoutePlan plan = snapshot.plan(route);
@@ -565,7 +568,7 @@ final class LoopRouter implements RoutingSelector {
             return;
         }
         release(g);
-        fail(g, engine.nanoTime());
+        fail(g, lastNowNanos);
     }
 
     private void release(int g) {
@@ -592,7 +595,7 @@ final class LoopRouter implements RoutingSelector {
             counters.increment(RoutingCounters.RETRY_NOT_ELIGIBLE);
             return false;
         }
-        if (!budgets[plan.index].tryWithdraw(engine.nanoTime())) {
+        if (!budgets[plan.index].tryWithdraw(lastNowNanos)) {
             counters.increment(RoutingCounters.RETRY_BUDGET_EXHAUSTED);
             return false;
         }
@@ -625,7 +628,7 @@ final class LoopRouter implements RoutingSelector {
         if (plan == null || !plan.hedges || !HttpMethods.isGetOrHead(method)) {
             return -1;
         }
-        long p95 = latencies[plan.index].quantileNanos(engine.nanoTime());
+        long p95 = latencies[plan.index].quantileNanos(lastNowNanos);
         if (p95 < 0) {
             return -1;
         }
@@ -646,7 +649,7 @@ final class LoopRouter implements RoutingSelector {
             return null;
         }
         int chosenIndex = chosen == null ? -1 : snapshot.indexOf(chosen);
-        long now = engine.nanoTime();
+        long now = now(request.startNanos());
         int best = -1;
         double bestScore = Double.MAX_VALUE;
         for (int m = 0; m < plan.members.length; m++) {
@@ -672,7 +675,7 @@ final class LoopRouter implements RoutingSelector {
     @Override
     public void onShadowResult(Route route, RoutingTarget shadow, int userStatus, long userLengthBytes,
                                int shadowStatus, long shadowLengthBytes, long shadowLatencyNanos) {
-        onResponse(null, shadow, shadowStatus, shadowLatencyNanos);
+        onResponse(null, shadow, shadowStatus, shadowLatencyNanos, lastNowNanos);
         if (userStatus != shadowStatus) {
             counters.increment(RoutingCounters.SHADOW_STATUS_MISMATCH);
         } else if (userLengthBytes != shadowLengthBytes) {
@@ -693,7 +696,7 @@ final class LoopRouter implements RoutingSelector {
     @Override
     public RoutingTarget verifyAffinityCookie(CharSequence value) {
         current();
-        int result = codec.verify(value, 0, value.length(), snapshot, engine.epochSeconds());
+        int result = codec.verify(value, 0, value.length(), snapshot, engine.epochSeconds(lastNowNanos));
         countCookie(result);
         return result == AffinityCookieCodec.OK ? snapshot.targets[codec.lastTargetIndex()] : null;
     }
@@ -705,7 +708,14 @@ final class LoopRouter implements RoutingSelector {
         if (g < 0) {
             throw new IllegalArgumentException("target: " + target + " (expected: a target of the current policy)");
         }
-        return codec.issue(snapshot, g, engine.epochSeconds() + ttlSeconds);
+        return codec.issue(snapshot, g, engine.epochSeconds(lastNowNanos) + ttlSeconds);
+    }
+
+    private long now(long nanos) {
+        if (nanos - lastNowNanos > 0) {
+            lastNowNanos = nanos;
+        }
+        return lastNowNanos;
     }
 
     // ---------------------------------------------------------------- randomness (xorshift64*)
