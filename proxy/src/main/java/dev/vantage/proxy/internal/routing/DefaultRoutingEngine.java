@@ -18,10 +18,12 @@ import java.util.function.LongSupplier;
 import dev.vantage.config.AffinitySettings;
 import dev.vantage.config.Policy;
 import dev.vantage.proxy.MirrorStatus;
+import dev.vantage.proxy.ProxyTopology;
 import dev.vantage.proxy.RoutingEngine;
 import dev.vantage.proxy.RoutingProbeView;
 import dev.vantage.proxy.RoutingSelector;
 import dev.vantage.proxy.RoutingSettings;
+import dev.vantage.proxy.UpstreamSelector;
 import dev.vantage.proxy.WeightSource;
 
 /**
@@ -47,6 +49,8 @@ public final class DefaultRoutingEngine implements RoutingEngine {
     private volatile RoutingInputs inputs;
     private volatile List<byte[]> cookieKeys;
     private volatile long wallOffsetNanos;
+    private volatile ProxyTopology topology;
+    private volatile RoutingUpstreamSelector upstreamSelector;
     private long seeds;
 
     public DefaultRoutingEngine(Policy policy, String localSiteId, RoutingSettings settings, WeightSource weights,
@@ -128,13 +132,38 @@ public final class DefaultRoutingEngine implements RoutingEngine {
                 nanoTime());
         cookieKeys = keys;
         syncWallClock();
-        inputs = new RoutingInputs(snapshot, weights, mirrorStatus, probes, draining);
+        inputs = new RoutingInputs(snapshot, weights, mirrorStatus, probes, draining, topology);
+    }
+
+    /**
+     * Binds the proxy's topology: reloads the policy when it changed and maps every target to the proxy endpoint
+     * that reaches it.
+     */
+    synchronized void bindTopology(ProxyTopology next) {
+        topology = next;
+        if (next.policy() != inputs.snapshot.policy) {
+            reload(next.policy());
+        } else {
+            refreshInputs();
+        }
+    }
+
+    @Override
+    public synchronized UpstreamSelector upstreamSelector() {
+        if (upstreamSelector == null) {
+            upstreamSelector = new RoutingUpstreamSelector(this);
+        }
+        return upstreamSelector;
+    }
+
+    String localSiteId() {
+        return localSiteId;
     }
 
     @Override
     public synchronized void refreshInputs() {
         syncWallClock();
-        inputs = new RoutingInputs(inputs.snapshot, weights, mirrorStatus, probes, draining);
+        inputs = new RoutingInputs(inputs.snapshot, weights, mirrorStatus, probes, draining, topology);
     }
 
     @Override

@@ -31,6 +31,12 @@ import dev.vantage.proxy.RoutingTarget;
 final class LoopRouter implements RoutingSelector {
 
     private static final long FLOOR_NANOS = 1_000;
+    /**
+     * What a failed attempt (refused, reset, timed out, 502/503/504) does to a target's latency estimate: a
+     * refused connection is fast, and without a penalty the dead target would win every comparison. Like any peak it
+     * decays with the EWMA time constant, so the target is tried again later.
+     */
+    private static final double FAILURE_PENALTY_NANOS = 500_000_000;
 
     private final DefaultRoutingEngine engine;
     private final double decayNanos;
@@ -269,8 +275,20 @@ final class LoopRouter implements RoutingSelector {
         }
     }
 
+    /** Targets a retry must avoid: those an earlier attempt of the same request already tried. */
+    interface Excluded {
+        boolean excluded(RoutingInputs in, int target);
+    }
+
     @Override
     public void selectAnother(Route route, RoutingRequest request, RoutingTarget exclude, RoutingDecision out) {
+        current();
+        selectAnother(route, request, exclude == null ? -1 : snapshot.indexOf(exclude), null, out);
+    }
+
+    /** {@link #selectAnother} avoiding {@code excludedTarget} and every target {@code excluded} names. */
+    void selectAnother(Route route, RoutingRequest request, int excludedTarget, Excluded excluded,
+                       RoutingDecision out) {
         RoutingInputs in = current();
         out.reset();
         RoutePlan plan = snapshot.plan(route);
@@ -279,11 +297,18 @@ final class LoopRouter implements RoutingSelector {
             return;
         }
         long now = now(request.startNanos());
-        int excluded = exclude == null ? -1 : snapshot.indexOf(exclude);
         boolean hop = request.header(RoutingDecision.HOP_HEADER) != null;
-        if (markAllowed(in, plan, HttpMethods.isSafe(request.method()), hop, excluded, now) == 0) {
+        if (markAllowed(in, plan, HttpMethods.isSafe(request.method()), hop, excludedTarget, now) == 0) {
             out.reject(503, "no other mirror may serve this request", 1);
             return;
+        }
+        if (excluded != null) {
+            for (int m = 0; m < plan.members.length; m++) {
+                if (excluded.excluded(in, plan.members[m])) {
+                    allowed[m] = false;
+                    available[m] = false;
+                }
+            }
         }
         snapshot.location.resolve(request, user, counters);
         int chosen = bestMirror(in, plan, now, false);
@@ -323,7 +348,8 @@ final class LoopRouter implements RoutingSelector {
                 ok = false;
             }
             allowed[m] = ok;
-            available[m] = ok && in.healthy[g] && !in.draining[g] && ejectedUntilNanos[g] - now <= 0;
+            available[m] = ok && in.healthy[g] && !in.draining[g] && ejectedUntilNanos[g] - now <= 0
+                    && in.proxyAvailable(g);
             if (ok) {
                 count++;
             }
@@ -578,6 +604,11 @@ final class LoopRouter implements RoutingSelector {
     }
 
     private void fail(int g, long now) {
+        if (!observed[g] || ewmaNanos[g] < FAILURE_PENALTY_NANOS) {
+            observed[g] = true;
+            ewmaNanos[g] = FAILURE_PENALTY_NANOS;
+            stampNanos[g] = now;
+        }
         if (++failures[g] >= engine.settings().consecutiveFailuresToEject()) {
             failures[g] = 0;
             ejectedUntilNanos[g] = now + engine.settings().ejectionMillis() * 1_000_000L;
