@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 DiffCommand.class,
                 PredictEvalCommand.class,
                 WanCommand.class,
+                RunCommand.class,
         })
 public final class VantageCli implements Callable<Integer> {
 
