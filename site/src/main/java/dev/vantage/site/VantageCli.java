@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 PredictEvalCommand.class,
                 WanCommand.class,
                 RunCommand.class,
+                ProxyCommand.class,
         })
 public final class VantageCli implements Callable<Integer> {
 
