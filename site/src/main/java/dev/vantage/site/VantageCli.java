@@ -10,8 +10,6 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "vantage", mixinStandardHelpOptions = true, versionProvider = VantageCli.Version.class,
         description = "Vantage software-defined edge router.",
-<<<<<<< HEAD
-<<<<<<< HEAD
         subcommands = {
                 VantageCli.VersionCommand.class,
                 DemoCommand.class,

@@ -192,6 +192,7 @@ public final class VantageSite implements AutoCloseable {
 
             ProxyServer.Builder proxyBuilder = ProxyServer.builder(policy, siteId)
                     .threads(threads)
+                    .selector(routing.upstreamSelector())
                     .routes(policyHolder.current().routeTable())
                     .accessLog(dataDirectory.resolve("access.log"))
                     .accessSink(this::onAccess);
@@ -340,7 +341,7 @@ public final class VantageSite implements AutoCloseable {
 
     private void registerAdminPaths(AdminServer admin) {
         admin.register("GET", "/probes", r -> AdminServer.Response.json(probes.json()));
-        admin.register("GET", "/routes", r -> AdminServer.Response.json(routing.routesJson()));
+        routing.installAdmin(admin);
         admin.register("GET", "/replication", r -> AdminServer.Response.json(replicationEngine.toJson()));
         admin.register("GET", "/predictor", r -> AdminServer.Response.json(predictorJson(predictor)));
         admin.register("POST", "/reload", r -> {
@@ -358,7 +359,6 @@ public final class VantageSite implements AutoCloseable {
             return AdminServer.Response.text("draining " + endpoint + "\n");
         });
         admin.addMetricsSource(out -> probes.appendPrometheus(out));
-        admin.addMetricsSource(out -> out.append(routing.metricsText()));
         admin.addMetricsSource(out -> out.append(replicationEngine.renderPrometheus()));
         admin.addMetricsSource(out -> out.append(predictor.metricsText()));
     }
