@@ -28,8 +28,11 @@ class BrokenPolicyTest {
         assertThat(messages("unknown-key.yaml")).containsExactly(
                 "unknown-key.yaml:3:5 sites[0].regoin: unknown key (expected: a known key; did you mean 'region'?)",
                 "unknown-key.yaml:10:9 sites[0].upstreamGroups[0].helthCheck: unknown key"
-                        + " (expected: one of name, upstreams, pool, healthCheckPath)",
-                "unknown-key.yaml:14:1 predicter: unknown key (expected: a known key; did you mean 'predictor'?)");
+                        + " (expected: a known key; did you mean 'healthCheckPath'?)",
+                "unknown-key.yaml:14:1 predicter: unknown key (expected: a known key; did you mean 'predictor'?)",
+                "unknown-key.yaml:17:3 probes.interval: unknown key"
+                        + " (expected: a known key; did you mean 'intervalMillis'?)",
+                "unknown-key.yaml:18:3 probes.timout: unknown key (expected: a known key; did you mean 'timeoutMillis'?)");
     }
 
     @Test
