@@ -88,10 +88,10 @@ class PolicyDiffTest {
     @Test
     void shouldDescribeResourceChangesInsideNestedSettings() throws Exception {
         Policy before = PolicyLoader.loadOrThrow(THREE_SITE);
-        Policy after = threeSite("- {site: sin, role: shadow, upstreamGroup: desktop}",
-                "- {site: sin, role: replica, upstreamGroup: desktop}");
+        Policy after = threeSite("- {site: iad, role: shadow, upstreamGroup: desktop}",
+                "- {site: iad, role: replica, upstreamGroup: desktop}");
 
         assertThat(PolicyDiff.between(before, after).lines())
-                .containsExactly("~ resource desktop: mirrors[sin].role: shadow -> replica");
+                .containsExactly("~ resource desktop: mirrors[iad].role: shadow -> replica");
     }
 }

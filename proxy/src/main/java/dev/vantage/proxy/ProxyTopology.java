@@ -102,7 +102,7 @@ public final class ProxyTopology {
                 groups.put(site.id() + "/" + group.name(), new EndpointGroup(site.id(), group.name(), group.pool(),
                         members));
             }
-            if (!site.listeners().isEmpty()) {
+            if (!site.listeners().isEmpty() && site.listeners().get(0).port() > 0) {
                 Listener listener = site.listeners().get(0);
                 String key = key(site.id(), INGRESS_GROUP, listener.address(), listener.port());
                 UpstreamEndpoint endpoint = reusable.remove(key);

@@ -197,7 +197,7 @@ public final class ReplicationEngine implements AutoCloseable {
                     SyncResult result = new SyncResult(outcome.planned(), outcome.skipped(), stats.blocksSent.get(),
                             stats.referencesSent.get(), stats.framesResent.get(), outcome.sentThisAttempt(),
                             stats.rawBytesSent.get(), stats.wireBytes.get(), attempt, outcome.lastSequence(),
-                            System.nanoTime() - start);
+                            System.nanoTime() - start, stats.frameBytesPerSecond());
                     stream.finished(result, volume.dirtyCount(request.peerId()), clock.millis());
                     if (request.listener() != null) {
                         request.listener().accept(stream.progress(start));

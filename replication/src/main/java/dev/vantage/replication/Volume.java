@@ -180,6 +180,10 @@ public final class Volume implements AutoCloseable {
         while (buf.hasRemaining()) {
             position += channel.write(buf, position);
         }
+        // Bumped before and after the data write: a concurrent reader that saw either value read a torn block.
+        for (long b = first; b <= last; b++) {
+            bumpGeneration(b);
+        }
         trustedModifiedNanos = trusted ? modifiedNanos() : -1;
     }
 
@@ -369,7 +373,23 @@ public final class Volume implements AutoCloseable {
             position += channel.write(src, position);
         }
         manifest.set(index, hashHigh, hashLow);
+        bumpGeneration(index);
         trustedModifiedNanos = trusted ? modifiedNanos() : -1;
+    }
+
+    /**
+     * Records the hash of block {@code index} as read at write generation {@code generation}; ignored when the
+     * block was written since. Saved with the next {@link #saveManifest()}, {@link #force()} or {@link #scan()}.
+     */
+    public synchronized void recordHash(long index, long hashHigh, long hashLow, int generation) {
+        if (writeGeneration(index) == generation) {
+            manifest.set(index, hashHigh, hashLow);
+        }
+    }
+
+    /** Writes the manifest's changed entries to disk. */
+    public synchronized void saveManifest() throws IOException {
+        manifest.save();
     }
 
     /** Sets the volume's size (truncating or extending with zeros). */

@@ -132,8 +132,23 @@ public final class ProbeDriver implements AutoCloseable {
         if (slot.retired()) {
             return;
         }
-        ProbeTarget target = slot.target();
-        ProbeAttempt attempt = new ProbeAttempt(this, slot, nanoTime(), ++attemptSequence);
+        ProbeAttempt attempt = null;
+        try {
+            attempt = new ProbeAttempt(this, slot, nanoTime(), ++attemptSequence);
+            startAttempt(attempt);
+        } catch (RuntimeException e) {
+            // Scheduled tasks swallow exceptions: record it, so that a target never silently stops being probed.
+            if (attempt == null) {
+                core.onProbeFailure(slot, "probe error: " + e);
+                afterFailureWithoutAttempt(slot);
+            } else {
+                attempt.failBeforeConnect("probe error: " + e);
+            }
+        }
+    }
+
+    private void startAttempt(ProbeAttempt attempt) {
+        ProbeTarget target = attempt.slot().target();
         InetSocketAddress address = ProbeAttempt.resolve(target);
         if (address.isUnresolved()) {
             attempt.failBeforeConnect("unknown host: " + target.address().host());
@@ -174,6 +189,13 @@ public final class ProbeDriver implements AutoCloseable {
         double factor = 1 + jitterRatio * (2 * random.nextDouble() - 1);
         long intervalNanos = (long) (TimeUnit.MILLISECONDS.toNanos(target.intervalMillis()) * factor);
         scheduleProbe(slot, attempt.startNanos() + intervalNanos - nanoTime());
+    }
+
+    private void afterFailureWithoutAttempt(TargetSlot slot) {
+        schedulePublish();
+        if (!slot.retired()) {
+            scheduleProbe(slot, TimeUnit.MILLISECONDS.toNanos(slot.target().intervalMillis()));
+        }
     }
 
     private void schedulePublish() {

@@ -26,6 +26,7 @@ public final class SequenceModel {
     private int[] contextTotal;
     private int[] contextDistinct;
     private int[] contextHead;
+    private long[] contextSymbols;
     private int contextCount;
 
     private int[] entrySymbol;
@@ -50,6 +51,7 @@ public final class SequenceModel {
         contextTotal = new int[n];
         contextDistinct = new int[n];
         contextHead = new int[n];
+        contextSymbols = new long[n];
         entrySymbol = new int[n];
         entryCount = new int[n];
         entryNext = new int[n];
@@ -91,9 +93,12 @@ public final class SequenceModel {
         addOrder0(next, weight);
         int orders = Math.min(maxOrder, length);
         long key = 0;
+        long packed = 0;
         for (int k = 1; k <= orders; k++) {
-            key = extend(key, k, history[length - k]);
-            addToContext(key, next, weight);
+            int s = history[length - k];
+            key = extend(key, k, s);
+            packed = k <= 4 && s >= 0 && s < 0xFFFF && packed >= 0 ? packed | ((long) (s + 1) << (16 * (k - 1))) : -1;
+            addToContext(key, packed, next, weight);
         }
     }
 
@@ -119,10 +124,10 @@ public final class SequenceModel {
         }
     }
 
-    private void addToContext(long key, int symbol, int weight) {
+    private void addToContext(long key, long packed, int symbol, int weight) {
         int ctx = contextIndex.get(key);
         if (ctx == LongIntMap.MISSING) {
-            ctx = newContext(key);
+            ctx = newContext(key, packed);
         }
         contextTotal[ctx] += weight;
         int prev = -1;
@@ -151,71 +156,97 @@ public final class SequenceModel {
         contextDistinct[ctx]++;
     }
 
-    private int newContext(long key) {
+    private int newContext(long key, long packed) {
         if (contextCount == contextKeys.length) {
             int n = contextKeys.length + (contextKeys.length >> 1) + 1;
             contextKeys = Arrays.copyOf(contextKeys, n);
             contextTotal = Arrays.copyOf(contextTotal, n);
             contextDistinct = Arrays.copyOf(contextDistinct, n);
             contextHead = Arrays.copyOf(contextHead, n);
+            contextSymbols = Arrays.copyOf(contextSymbols, n);
         }
         int ctx = contextCount++;
         contextKeys[ctx] = key;
+        contextSymbols[ctx] = packed;
         contextHead[ctx] = -1;
         contextIndex.put(key, ctx);
         return ctx;
     }
 
-    /** Adds every count of {@code other} (same maxOrder) to this model: the federated merge. */
+    /** Adds every count of {@code other} (same maxOrder, same symbol numbering) to this model. */
     public void mergeFrom(SequenceModel other) {
-        if (other.maxOrder != maxOrder) {
-            throw new IllegalArgumentException("maxOrder: " + other.maxOrder + " (expected: " + maxOrder + ")");
-        }
-        for (int s = 0; s < other.alphabetSize; s++) {
-            if (other.order0Counts[s] > 0) {
-                addOrder0(s, other.order0Counts[s]);
-            }
-        }
-        for (int ctx = 0; ctx < other.contextCount; ctx++) {
-            for (int e = other.contextHead[ctx]; e >= 0; e = other.entryNext[e]) {
-                addToContext(other.contextKeys[ctx], other.entrySymbol[e], other.entryCount[e]);
-            }
-        }
+        mergeFrom(other, null);
     }
 
-    /** Visits every count: order-0 counts with key 0 and order -1... see {@link CountVisitor}. */
+    /**
+     * Adds every count of {@code other} to this model, renumbering its symbols through {@code symbolMap}
+     * ({@code null} = identity): the federated merge. Contexts are rebuilt from their symbols, so the result is
+     * exactly the model that would have been trained on both inputs.
+     */
+    public void mergeFrom(SequenceModel other, int[] symbolMap) {
+        other.forEachCount((context, order, symbol, count) -> {
+            int[] mapped = new int[order];
+            for (int i = 0; i < order; i++) {
+                mapped[i] = symbolMap == null ? context[i] : symbolMap[context[i]];
+            }
+            addCount(mapped, order, symbolMap == null ? symbol : symbolMap[symbol], count);
+        });
+    }
+
+    /**
+     * Visits every count with its context, most recent symbol first ({@code order == 0} for the order-0 counts).
+     * Fails for contexts whose symbols are not in 0..65534 or longer than 4 (those are kept only as hashes).
+     */
     public void forEachCount(CountVisitor visitor) {
+        int[] context = new int[4];
         for (int s = 0; s < alphabetSize; s++) {
             if (order0Counts[s] > 0) {
-                visitor.count(true, 0, s, order0Counts[s]);
+                visitor.count(context, 0, s, order0Counts[s]);
             }
         }
         for (int ctx = 0; ctx < contextCount; ctx++) {
+            long packed = contextSymbols[ctx];
+            if (packed < 0) {
+                throw new IllegalStateException("context " + ctx + " has symbols above 65534 or order above 4 "
+                        + "(expected: exportable contexts)");
+            }
+            int order = 0;
+            while (order < 4 && ((packed >>> (16 * order)) & 0xFFFF) != 0) {
+                context[order] = (int) ((packed >>> (16 * order)) & 0xFFFF) - 1;
+                order++;
+            }
             for (int e = contextHead[ctx]; e >= 0; e = entryNext[e]) {
-                visitor.count(false, contextKeys[ctx], entrySymbol[e], entryCount[e]);
+                visitor.count(context, order, entrySymbol[e], entryCount[e]);
             }
         }
     }
 
-    /** Restores one count visited by {@link #forEachCount} (persistence and federation). */
-    public void addCount(boolean order0, long contextKey, int symbol, int count) {
-        if (order0) {
+    /** Adds {@code count} observations of {@code symbol} after a context given most recent symbol first. */
+    public void addCount(int[] contextMostRecentFirst, int order, int symbol, int count) {
+        if (order == 0) {
             addOrder0(symbol, count);
-        } else {
-            addToContext(contextKey, symbol, count);
+            return;
         }
+        long key = 0;
+        long packed = 0;
+        for (int k = 1; k <= order; k++) {
+            int s = contextMostRecentFirst[k - 1];
+            key = extend(key, k, s);
+            packed = k <= 4 && s >= 0 && s < 0xFFFF && packed >= 0 ? packed | ((long) (s + 1) << (16 * (k - 1))) : -1;
+        }
+        addToContext(key, packed, symbol, count);
     }
 
-    /** Receives one count. */
+    /** Receives one count; the context array is reused between calls. */
     @FunctionalInterface
     public interface CountVisitor {
-        void count(boolean order0, long contextKey, int symbol, int count);
+        void count(int[] contextMostRecentFirst, int order, int symbol, int count);
     }
 
     /** Approximate heap bytes of the counts, for memory metrics. */
     public long footprintBytes() {
         return 64 + (long) order0Counts.length * 4 + contextIndex.footprintBytes()
-                + (long) contextKeys.length * 20 + (long) entrySymbol.length * 12;
+                + (long) contextKeys.length * 28 + (long) entrySymbol.length * 12;
     }
 
     /**

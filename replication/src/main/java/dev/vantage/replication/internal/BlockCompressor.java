@@ -31,10 +31,10 @@ public final class BlockCompressor {
         int n;
         switch (codec) {
             case LZ4:
-                n = lz4Compressor.compress(src, 0, length, dst, 0, dst.capacity());
+                n = lz4Compressor.compress(src, 0, length, dst, 0, dst.limit());
                 break;
             case ZSTD:
-                long r = Zstd.compressDirectByteBuffer(dst, 0, dst.capacity(), src, 0, length, ZSTD_LEVEL);
+                long r = Zstd.compressDirectByteBuffer(dst, 0, dst.limit(), src, 0, length, ZSTD_LEVEL);
                 if (Zstd.isError(r)) {
                     return -1;
                 }
@@ -47,16 +47,16 @@ public final class BlockCompressor {
     }
 
     /**
-     * Decompresses {@code compressedLength} bytes of {@code src} from 0 into {@code dst} from 0; returns the
+     * Decompresses {@code compressedLength} bytes of {@code src} from 0 into {@code dst} from 0 (at most its limit); returns the
      * decompressed length, or -1 when the input is not valid for the codec.
      */
     public int decompress(Codec codec, ByteBuffer src, int compressedLength, ByteBuffer dst) {
         try {
             switch (codec) {
                 case LZ4:
-                    return lz4Decompressor.decompress(src, 0, compressedLength, dst, 0, dst.capacity());
+                    return lz4Decompressor.decompress(src, 0, compressedLength, dst, 0, dst.limit());
                 case ZSTD:
-                    long r = Zstd.decompressDirectByteBuffer(dst, 0, dst.capacity(), src, 0, compressedLength);
+                    long r = Zstd.decompressDirectByteBuffer(dst, 0, dst.limit(), src, 0, compressedLength);
                     return Zstd.isError(r) ? -1 : (int) r;
                 default:
                     return -1;

@@ -57,6 +57,16 @@ public final class SenderSession {
         public volatile long consistentUpToSequence = -1;
         public volatile long unackedFrames;
         public volatile long remainingBlocks;
+        public volatile String lastNackReason;
+        public volatile long firstFrameNanos;
+        public volatile long lastFrameNanos;
+        public final AtomicLong framedBytesAfterFirst = new AtomicLong();
+
+        /** Rate of block frames between the first and the last one sent, or 0 with fewer than two. */
+        public double frameBytesPerSecond() {
+            long span = lastFrameNanos - firstFrameNanos;
+            return span <= 0 ? 0 : framedBytesAfterFirst.get() * 1e9 / span;
+        }
     }
 
     /** The peer refused the session (stale epoch, busy resource): retrying does not help. */
@@ -73,6 +83,8 @@ public final class SenderSession {
     }
 
     private static final long STALL_RETRANSMIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** A slow (throttled) stream still gets its progress made durable and acknowledged this often. */
+    private static final long FLUSH_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long STALL_ABORT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final Volume volume;
@@ -107,7 +119,7 @@ public final class SenderSession {
         this.clock = clock;
         this.maxInFlightFrames = 1024;
         this.maxInFlightBytes = Math.max(32L << 20, 8L * volume.blockSizeBytes());
-        this.flushEveryBytes = maxInFlightBytes / 4;
+        this.flushEveryBytes = Math.min(maxInFlightBytes / 4, 4L << 20);
     }
 
     /** Runs the attempt to its end; throws when it fails (the caller may start another attempt). */
@@ -251,6 +263,7 @@ public final class SenderSession {
                     }
                     case NACK -> {
                         stats.nacksReceived.incrementAndGet();
+                        stats.lastNackReason = "sequence " + frame.sequence + ": " + frame.text;
                         nacks.add(frame.sequence);
                         wake();
                     }
@@ -327,6 +340,7 @@ public final class SenderSession {
             BlockHasher.hash(event.raw, 0, event.rawLength, hash);
             event.hashHigh = hash[0];
             event.hashLow = hash[1];
+            volume.recordHash(event.blockIndex, hash[0], hash[1], event.generation);
         }
     }
 
@@ -400,6 +414,7 @@ public final class SenderSession {
         private long unackedBytes;
         private long bytesSinceFlush;
         private long lastFlushSequence;
+        private long lastFlushNanos = System.nanoTime();
         private long lastProgressNanos = System.nanoTime();
         private long lastRetransmitNanos = System.nanoTime();
         private long sentThisAttempt;
@@ -451,10 +466,17 @@ public final class SenderSession {
             if (failure != null) {
                 return;
             }
-            bucket.acquire(frameBytes);
             long seq = ++lastSequence;
             frame.sequence = seq;
             ByteBuf buf = codec.encode(frame, payload, payloadLength, channel.alloc());
+            bucket.acquire(buf.readableBytes());
+            long now = System.nanoTime();
+            if (stats.firstFrameNanos == 0) {
+                stats.firstFrameNanos = now;
+            } else {
+                stats.framedBytesAfterFirst.addAndGet(buf.readableBytes());
+            }
+            stats.lastFrameNanos = now;
             int slot = (int) (seq % maxInFlightFrames);
             inFlightBlock[slot] = event.blockIndex;
             inFlightGeneration[slot] = event.generation;
@@ -472,7 +494,7 @@ public final class SenderSession {
                 stats.rawBytesSent.addAndGet(event.rawLength);
             }
             progress(event.rawLength);
-            if (bytesSinceFlush >= flushEveryBytes) {
+            if (bytesSinceFlush >= flushEveryBytes || now - lastFlushNanos >= FLUSH_EVERY_NANOS) {
                 sendFlush();
             } else if (endOfBatch) {
                 channel.flush();
@@ -492,6 +514,7 @@ public final class SenderSession {
             frame.value = stats.remainingBlocks;
             channel.writeAndFlush(codec.encode(frame, channel.alloc()));
             lastFlushSequence = lastSequence;
+            lastFlushNanos = System.nanoTime();
             bytesSinceFlush = 0;
         }
 
@@ -510,7 +533,8 @@ public final class SenderSession {
             long now = System.nanoTime();
             if (now - lastProgressNanos > STALL_ABORT_NANOS) {
                 fail(new IOException("peer " + request.peerAddress() + " acknowledged nothing for "
-                        + TimeUnit.NANOSECONDS.toSeconds(STALL_ABORT_NANOS) + " s"));
+                        + TimeUnit.NANOSECONDS.toSeconds(STALL_ABORT_NANOS) + " s (last NACK: "
+                        + stats.lastNackReason + ")"));
                 return;
             }
             if (now - lastProgressNanos > STALL_RETRANSMIT_NANOS && now - lastRetransmitNanos > STALL_RETRANSMIT_NANOS) {
@@ -597,12 +621,14 @@ public final class SenderSession {
                     channel.writeAndFlush(codec.encode(frame, channel.alloc()));
                 }
                 if (now - lastProgressNanos > STALL_ABORT_NANOS) {
-                    fail(new IOException("peer " + request.peerAddress() + " did not confirm the end of the session"));
+                    fail(new IOException("peer " + request.peerAddress()
+                            + " did not confirm the end of the session (last NACK: " + stats.lastNackReason + ")"));
                     return;
                 }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
             }
             if (failure == null) {
+                volume.saveManifest();
                 stats.consistentUpToSequence = lastSequence;
                 done.complete(new Outcome(stats.blocksPlanned, skipped.get(), sentThisAttempt, lastSequence));
             }

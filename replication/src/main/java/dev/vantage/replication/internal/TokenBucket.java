@@ -8,8 +8,8 @@ import dev.vantage.config.Throttle;
 
 /**
  * A token bucket that limits replication to the {@link Throttle}'s rate in force (lower inside peak hours). The
- * bucket starts empty and holds at most a burst of 50 ms worth of bytes (at least one frame), so the achieved rate
- * over a few seconds stays close to the limit. Single caller (the sender's frame stage).
+ * bucket starts empty and holds at most 250 ms worth of bytes (at least one frame): enough that a late wake-up of
+ * a loaded machine loses no tokens, small enough that the achieved rate over a few seconds stays close to the limit. Single caller (the sender's frame stage).
  */
 public final class TokenBucket {
 
@@ -50,7 +50,7 @@ public final class TokenBucket {
         if (rate <= 0) {
             return;
         }
-        double burst = Math.max(rate / 20.0, bytes);
+        double burst = Math.max(rate / 4.0, bytes);
         refill(now, rate, burst);
         tokens -= bytes;
         while (tokens < 0) {
