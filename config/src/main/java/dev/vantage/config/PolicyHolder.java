@@ -113,10 +113,10 @@ public final class PolicyHolder implements AutoCloseable {
         synchronized (reloadLock) {
             PolicySnapshot previous = current;
             lastError = null;
-            PolicyDiff diff = PolicyDiff.between(previous.policy(), next);
-            if (diff.isEmpty()) {
+            if (previous.policy().equals(next)) {
                 return new ReloadResult(ReloadResult.Status.UNCHANGED, previous, PolicyDiff.none(), List.of());
             }
+            PolicyDiff diff = PolicyDiff.between(previous.policy(), next);
             PolicySnapshot snapshot = PolicySnapshot.of(previous.version() + 1, next, clock.instant());
             current = snapshot;
             ReloadResult result = new ReloadResult(ReloadResult.Status.APPLIED, snapshot, diff, List.of());

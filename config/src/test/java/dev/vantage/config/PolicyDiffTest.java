@@ -94,4 +94,12 @@ class PolicyDiffTest {
         assertThat(PolicyDiff.between(before, after).lines())
                 .containsExactly("~ resource desktop: mirrors[iad].role: shadow -> replica");
     }
+
+    @Test
+    void shouldCoverEveryComponentOfPolicy() {
+        // PolicyDiff.between lists the sections it compares; a new Policy component must be added there too.
+        assertThat(java.util.Arrays.stream(Policy.class.getRecordComponents()).map(c -> c.getName()))
+                .containsExactly("localSiteId", "sites", "tenants", "routes", "resources", "probes", "predictor",
+                        "admin", "httpLimits", "location", "affinity");
+    }
 }

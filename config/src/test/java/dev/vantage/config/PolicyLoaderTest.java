@@ -336,4 +336,15 @@ class PolicyLoaderTest {
                 "p.yaml:15:64 resources[0].replication.throttle.peakBytesPerSecond: 10MiB/s"
                         + " (expected: 0, or peakHours with at least one window for the peak limit to apply in)");
     }
+
+    @Test
+    void shouldReportEmptyListItems(@TempDir Path dir) {
+        PolicyLoadResult result = PolicyLoader.parse(MINIMAL_SITE.replace("upstreams: [127.0.0.1:28080]",
+                "upstreams: [127.0.0.1:28080, ~]") + "routes:\n  -\n", "p.yaml", dir);
+
+        assertThat(result.problems()).extracting(PolicyProblem::message).containsExactly(
+                "p.yaml:8:38 sites[0].upstreamGroups[0].upstreams[1]: null"
+                        + " (expected: host:port or {address: host:port, weight: W})",
+                "p.yaml:10:4 routes[0]: null (expected: a mapping)");
+    }
 }

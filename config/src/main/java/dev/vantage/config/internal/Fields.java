@@ -56,6 +56,14 @@ public final class Fields {
                 context, false);
     }
 
+    /** The fields of a list item, which must be a mapping; unlike {@link #of}, an empty item is a problem too. */
+    public static Fields item(YamlNode node, String path, BindContext context) {
+        if (isNull(node)) {
+            context.problems().add(node, path, "a mapping");
+        }
+        return of(node, path, context);
+    }
+
     public boolean isValid() {
         return valid;
     }
@@ -384,7 +392,7 @@ public final class Fields {
         return List.copyOf(entries.values());
     }
 
-    static boolean isNull(YamlNode node) {
+    public static boolean isNull(YamlNode node) {
         return node instanceof YamlNode.Scalar scalar && scalar.kind() == YamlNode.Kind.NULL;
     }
 }

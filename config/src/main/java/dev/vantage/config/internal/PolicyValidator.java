@@ -157,7 +157,7 @@ public final class PolicyValidator {
                         + " (" + id + " belongs to " + resource.tenant() + ")");
             }
             for (Mirror mirror : resource.mirrors()) {
-                policy.site(mirror.site()).ifPresent(servingSites::add);
+                policy.site(mirror.site()).filter(site -> !servingSites.contains(site)).ifPresent(servingSites::add);
             }
         } else {
             String group = route.target().upstreamGroup();
@@ -252,8 +252,9 @@ public final class PolicyValidator {
             }
             Resource first = seen.putIfAbsent(resource.volumePath(), resource);
             if (first != null) {
-                context.problem(context.pathOf(resource) + ".volumePath", resource.volumePath().toString(),
-                        "a volume file of its own; also used by resource " + first.id());
+                String path = context.pathOf(resource) + ".volumePath";
+                context.problem(path, YamlNode.describe(context.nodeAt(path)), "a volume file of its own (resource "
+                        + first.id() + " uses the same file, " + resource.volumePath() + ")");
             }
         }
     }
