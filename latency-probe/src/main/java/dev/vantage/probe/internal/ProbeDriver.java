@@ -41,6 +41,8 @@ public final class ProbeDriver implements AutoCloseable {
     private final PassiveRing passiveRing;
     private final SplittableRandom random;
     private final Runnable publishTask = this::publishNow;
+    private final Bootstrap connectBootstrap;
+    private final Bootstrap conversationBootstrap;
     private volatile long threadId = -1;
     private boolean publishScheduled;
     private ScheduledFuture<?> ejectionTimer;
@@ -55,6 +57,13 @@ public final class ProbeDriver implements AutoCloseable {
                 transport.ioHandlerFactory());
         this.loop = group.next();
         this.passiveRing = new PassiveRing(PASSIVE_RING_BYTES, loop, this::drainPassive);
+        // Connect probes reset instead of FIN: no TIME_WAIT per probe on this side (what HAProxy does for checks).
+        this.connectBootstrap = new Bootstrap().group(loop).channel(transport.channelClass())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0)
+                .option(ChannelOption.SO_LINGER, 0);
+        this.conversationBootstrap = new Bootstrap().group(loop).channel(transport.channelClass())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0)
+                .option(ChannelOption.TCP_NODELAY, true);
         loop.execute(() -> threadId = Thread.currentThread().getId());
     }
 
@@ -148,23 +157,23 @@ public final class ProbeDriver implements AutoCloseable {
     }
 
     private void startAttempt(ProbeAttempt attempt) {
-        ProbeTarget target = attempt.slot().target();
-        InetSocketAddress address = ProbeAttempt.resolve(target);
-        if (address.isUnresolved()) {
-            attempt.failBeforeConnect("unknown host: " + target.address().host());
-            return;
+        TargetSlot slot = attempt.slot();
+        InetSocketAddress address = slot.resolvedAddress;
+        if (address == null) {
+            address = ProbeAttempt.resolve(slot.target());
+            if (address.isUnresolved()) {
+                attempt.failBeforeConnect("unknown host: " + slot.target().address().host());
+                return;
+            }
+            if (ProbeAttempt.isIpLiteral(slot.target().address().host())) {
+                // Nothing to look up again: keep it for the target's life. Names are resolved at every probe.
+                slot.resolvedAddress = address;
+            }
         }
-        Bootstrap bootstrap = new Bootstrap()
-                .group(loop)
-                .channel(transport.channelClass())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, target.timeoutMillis()))
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(attempt);
-        if (target.kind() == ProbeKind.TCP_CONNECT) {
-            // Reset instead of FIN: no TIME_WAIT per probe on this side (what HAProxy does for connect checks).
-            bootstrap.option(ChannelOption.SO_LINGER, 0);
-        }
-        ChannelFuture connect = bootstrap.connect(address);
+        // One Bootstrap per kind, reused: the probe thread is its only user, and connect() reads the handler
+        // synchronously. The attempt's own timeout covers the connect, so Netty schedules no second timer.
+        Bootstrap bootstrap = slot.target().kind() == ProbeKind.TCP_CONNECT ? connectBootstrap : conversationBootstrap;
+        ChannelFuture connect = bootstrap.handler(attempt).connect(address);
         attempt.start(connect);
     }
 
