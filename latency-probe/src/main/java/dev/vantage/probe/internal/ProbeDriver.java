@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
@@ -33,6 +34,7 @@ public final class ProbeDriver implements AutoCloseable {
     /** Results within this window are published together, so 1 000 targets do not mean 1 000 table copies. */
     public static final long PUBLISH_DELAY_MILLIS = 5;
     private static final int PASSIVE_RING_BYTES = 1 << 16;
+    private static final long CLOSE_WAIT_MILLIS = 2_000;
 
     private final ProbeCore core;
     private final Transport transport;
@@ -48,6 +50,8 @@ public final class ProbeDriver implements AutoCloseable {
     private ScheduledFuture<?> ejectionTimer;
     private long ejectionTimerAtNanos;
     private long attemptSequence;
+    private boolean closing;
+    private int inFlight;
 
     public ProbeDriver(ProbeCore core, Transport transport, String threadName, long randomSeed) {
         this.core = core;
@@ -138,9 +142,10 @@ public final class ProbeDriver implements AutoCloseable {
 
     private void runProbe(TargetSlot slot) {
         slot.nextProbe = null;
-        if (slot.retired()) {
+        if (slot.retired() || closing) {
             return;
         }
+        inFlight++;
         ProbeAttempt attempt = null;
         try {
             attempt = new ProbeAttempt(this, slot, nanoTime(), ++attemptSequence);
@@ -149,6 +154,7 @@ public final class ProbeDriver implements AutoCloseable {
             // Scheduled tasks swallow exceptions: record it, so that a target never silently stops being probed.
             if (attempt == null) {
                 core.onProbeFailure(slot, "probe error: " + e);
+                onAttemptDone();
                 afterFailureWithoutAttempt(slot);
             } else {
                 attempt.failBeforeConnect("probe error: " + e);
@@ -177,6 +183,11 @@ public final class ProbeDriver implements AutoCloseable {
         attempt.start(connect);
     }
 
+    /** Called by every attempt exactly once, when it completes or fails before connecting. */
+    void onAttemptDone() {
+        inFlight--;
+    }
+
     void onSuccess(ProbeAttempt attempt, long rttNanos) {
         core.onProbeSuccess(attempt.slot(), rttNanos);
         afterResult(attempt);
@@ -188,9 +199,10 @@ public final class ProbeDriver implements AutoCloseable {
     }
 
     private void afterResult(ProbeAttempt attempt) {
+        onAttemptDone();
         schedulePublish();
         TargetSlot slot = attempt.slot();
-        if (slot.retired()) {
+        if (slot.retired() || closing) {
             return;
         }
         ProbeTarget target = slot.target();
@@ -248,9 +260,26 @@ public final class ProbeDriver implements AutoCloseable {
         publishNow();
     }
 
-    /** Stops every probe and the event loop; waits up to 5 s for the thread to end. */
+    /**
+     * Stops starting probes, lets the ones in flight finish (each is bounded by its timeout, at most
+     * {@link #CLOSE_WAIT_MILLIS}), then stops the event loop; waits up to 5 s for the thread to end.
+     */
     @Override
     public void close() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
+        if (!loop.isShuttingDown()) {
+            while (true) {
+                io.netty.util.concurrent.Future<Integer> remaining = loop.submit(() -> {
+                    closing = true;
+                    return inFlight;
+                });
+                if (!remaining.awaitUninterruptibly(1, TimeUnit.SECONDS) || remaining.getNow() == null
+                        || remaining.getNow() == 0 || System.nanoTime() - deadline > 0) {
+                    break;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            }
+        }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 }
