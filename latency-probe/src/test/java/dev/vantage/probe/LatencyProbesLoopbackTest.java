@@ -12,10 +12,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 import io.netty.channel.Channel;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -28,6 +28,7 @@ import dev.vantage.probe.internal.Transport;
 class LatencyProbesLoopbackTest {
 
     private static final long MILLI = 1_000_000L;
+    private static final int TRAILING_SAMPLES = 16;
 
     private final LoopbackServers servers = new LoopbackServers();
     private final List<LatencyProbes> started = new ArrayList<>();
@@ -73,9 +74,11 @@ class LatencyProbesLoopbackTest {
             return block[(int) (n % 4)];
         }, serverDelays);
         long intervalMillis = 70;
-        int samplesWanted = 48;
+        int samplesWanted = 64;
         List<Long> clientRtts = new CopyOnWriteArrayList<>();
-        AtomicReference<TargetStatus> atLastSample = new AtomicReference<>();
+        // At every 4th sample from the 24th: {EWMA, mean of the last 16 client-measured RTTs, min, jitter}. 16 samples
+        // is the EWMA's own memory (2 / weight - 1 = 15): both see the same recent history of a loaded machine.
+        List<double[]> checkpoints = new CopyOnWriteArrayList<>();
         LatencyProbes probes = start(ProbeTransport.AUTO);
         probes.addListener(new ProbeListener() {
             @Override
@@ -84,43 +87,52 @@ class LatencyProbesLoopbackTest {
 
             @Override
             public void onProbeResult(TargetStatus status, boolean success) {
-                if (success && clientRtts.size() < samplesWanted) {
-                    clientRtts.add(status.lastRttNanos());
-                    if (clientRtts.size() == samplesWanted) {
-                        atLastSample.set(status);
-                    }
+                if (!success || clientRtts.size() >= samplesWanted) {
+                    return;
+                }
+                clientRtts.add(status.lastRttNanos());
+                int n = clientRtts.size();
+                if (n >= 24 && n % 4 == 0) {
+                    double mean = clientRtts.subList(n - TRAILING_SAMPLES, n).stream().mapToLong(Long::longValue)
+                            .average().orElseThrow();
+                    checkpoints.add(new double[] {status.rttEwmaNanos(), mean, status.rttMinNanos(),
+                            status.rttJitterNanos()});
                 }
             }
         });
         probes.applyTargets(List.of(ProbeTarget.http("web", "g", address(server), "/healthz", 200, intervalMillis,
                 intervalMillis)), settings(intervalMillis, 2, 3)).join();
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> atLastSample.get() != null);
+        await().atMost(Duration.ofSeconds(40)).until(() -> clientRtts.size() >= samplesWanted);
 
-        double clientMeanNanos = clientRtts.stream().mapToLong(Long::longValue).average().orElseThrow();
         double serverMeanNanos;
         synchronized (serverDelays) {
             serverMeanNanos = serverDelays.stream().mapToLong(Long::longValue).average().orElseThrow();
         }
-        TargetStatus status = atLastSample.get();
+        double[] relativeErrors = checkpoints.stream().mapToDouble(c -> Math.abs(c[0] - c[1]) / c[1]).sorted()
+                .toArray();
+        double[] last = checkpoints.get(checkpoints.size() - 1);
+        System.out.printf("EWMA %.3f ms, client-measured mean %.3f ms, server-side mean delay %.3f ms,"
+                        + " relative errors at %d checkpoints %s%n", last[0] / 1e6, last[1] / 1e6, serverMeanNanos / 1e6,
+                checkpoints.size(), java.util.Arrays.toString(relativeErrors));
         assertThat(serverMeanNanos).as("the server really waited about 20 ms").isGreaterThanOrEqualTo(19.5 * MILLI);
-        assertThat((double) status.rttEwmaNanos()).as("EWMA against the client-measured mean RTT")
-                .isBetween(0.9 * clientMeanNanos, 1.1 * clientMeanNanos);
-        assertThat((double) status.rttEwmaNanos()).as("EWMA is never below 90 % of the true server delay")
+        // The median checkpoint is within 10 %: one scheduling hiccup of a loaded machine may move a single EWMA
+        // reading by more (an outlier counts 1/8 in the EWMA but 1/16 in the mean) without breaking the claim.
+        assertThat(relativeErrors[relativeErrors.length / 2]).as("median |EWMA - mean| / mean").isLessThanOrEqualTo(0.10);
+        assertThat(relativeErrors[relativeErrors.length * 3 / 4]).as("3rd quartile |EWMA - mean| / mean")
+                .isLessThanOrEqualTo(0.20);
+        assertThat(last[0]).as("EWMA is never below 90 % of the true server delay")
                 .isGreaterThanOrEqualTo(0.9 * serverMeanNanos);
-        assertThat(status.rttMinNanos()).isGreaterThanOrEqualTo(14 * MILLI);
-        assertThat(status.rttJitterNanos()).isPositive();
-        assertThat(status.state()).isIn(HealthState.HEALTHY, HealthState.DEGRADED);
+        assertThat(last[2]).as("min RTT").isGreaterThanOrEqualTo(14 * MILLI);
+        assertThat(last[3]).as("jitter").isPositive();
     }
 
     @ParameterizedTest
     @EnumSource(value = ProbeTransport.class, names = {"IO_URING", "EPOLL", "NIO"})
     void shouldMarkAKilledUpstreamUnhealthyWithinFallIntervalsAndBringItBackAfterRiseSuccesses(
             ProbeTransport transport) {
-        if (!Transport.available(transport)) {
-            System.out.println("SKIPPED on this machine: transport " + transport + " is not available");
-            return;
-        }
+        Assumptions.assumeTrue(Transport.available(transport),
+                () -> "transport " + transport + " is not available on this machine");
         int rise = 2;
         int fall = 3;
         long intervalMillis = 100;
@@ -143,15 +155,21 @@ class LatencyProbesLoopbackTest {
         assertThat(down.consecutiveFailures()).isGreaterThanOrEqualTo(fall);
         assertThat(down.lastError()).startsWith("connect failed");
         assertThat(down.usable()).isFalse();
+        // Listeners run right after the table is published: wait for the event rather than race it.
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> changes.stream().anyMatch(c -> c[1].state() == HealthState.UNHEALTHY));
         TargetStatus[] fell = changes.stream().filter(c -> c[1].state() == HealthState.UNHEALTHY).findFirst()
                 .orElseThrow();
         assertThat(fell[1].consecutiveFailures()).isEqualTo(fall);
 
         servers.acceptOnly(port);
-        await().atMost(Duration.ofSeconds(10)).until(() -> probes.table().state(0) == HealthState.HEALTHY);
+        // Up again: HEALTHY, or DEGRADED while the failures are still in the loss window.
+        await().atMost(Duration.ofSeconds(10)).until(() -> changes.stream()
+                .anyMatch(c -> c[0].state() == HealthState.UNHEALTHY && c[1].usable()));
         TargetStatus[] rose = changes.stream()
-                .filter(c -> c[0].state() == HealthState.UNHEALTHY && c[1].state() == HealthState.HEALTHY)
+                .filter(c -> c[0].state() == HealthState.UNHEALTHY && c[1].usable())
                 .findFirst().orElseThrow();
+        assertThat(rose[1].state()).isIn(HealthState.HEALTHY, HealthState.DEGRADED);
         assertThat(rose[1].consecutiveSuccesses()).isEqualTo(rise);
         assertThat(probes.transportName()).isEqualTo(Transport.select(transport).name());
     }

@@ -35,4 +35,13 @@ class ProbeAttemptTest {
         assertThat(ProbeAttempt.describe(new IllegalStateException("outer", new RuntimeException("root cause"))))
                 .isEqualTo("root cause");
     }
+
+    @Test
+    void shouldTellIpLiteralsFromNames() {
+        assertThat(ProbeAttempt.isIpLiteral("127.0.0.1")).isTrue();
+        assertThat(ProbeAttempt.isIpLiteral("::1")).isTrue();
+        assertThat(ProbeAttempt.isIpLiteral("localhost")).isFalse();
+        assertThat(ProbeAttempt.isIpLiteral("10.0.0")).isFalse();
+        assertThat(ProbeAttempt.isIpLiteral("web-1.example")).isFalse();
+    }
 }
