@@ -64,9 +64,9 @@ echo "# iperf3 loopback: $tcp_mbps MB/s" >&2
 # ---------------------------------------------------------------- Vantage full sync (to an empty destination)
 vport=$(free_port)
 start_receiver() {
-  vantage receive --listen 127.0.0.1:$vport --volume "$work/vdst.img" 2>"$work/receiver.log" & rpid=$!
+  java $flags -jar "$jar" receive --listen 127.0.0.1:$vport --volume "$work/vdst.img" 2>"$work/receiver.log" & rpid=$!
   pids+=($rpid)
-  for _ in $(seq 1 300); do grep -q "listening on" "$work/receiver.log" 2>/dev/null && return 0; sleep 0.2; done
+  for _ in $(seq 1 600); do grep -q "listening on" "$work/receiver.log" 2>/dev/null && return 0; sleep 0.1; done
   echo "receiver did not start: $(cat "$work/receiver.log")" >&2; exit 2
 }
 start_receiver
@@ -83,6 +83,8 @@ mkdir -p "$work/rdst"
 cat > "$work/rsyncd.conf" <<CONF
 pid file = $work/rsyncd.pid
 use chroot = no
+uid = $(id -u)
+gid = $(id -g)
 [bench]
   path = $work/rdst
   read only = false
