@@ -109,8 +109,13 @@ public final class ReplicationEngine implements AutoCloseable {
             }
 
             @Override
-            public void fence(String resourceId, long epoch) {
-                server.fence(resourceId, epoch);
+            public CompletableFuture<Void> fence(String resourceId, long epoch) {
+                return server.fence(resourceId, epoch);
+            }
+
+            @Override
+            public CompletableFuture<Void> release(String resourceId) {
+                return server.release(resourceId);
             }
 
             @Override

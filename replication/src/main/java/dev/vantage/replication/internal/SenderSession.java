@@ -119,7 +119,7 @@ public final class SenderSession {
         this.clock = clock;
         this.maxInFlightFrames = 1024;
         this.maxInFlightBytes = Math.max(32L << 20, 8L * volume.blockSizeBytes());
-        this.flushEveryBytes = Math.min(maxInFlightBytes / 4, 4L << 20);
+        this.flushEveryBytes = Math.min(maxInFlightBytes / 4, 8L << 20);
     }
 
     /** Runs the attempt to its end; throws when it fails (the caller may start another attempt). */

@@ -2,6 +2,7 @@ package dev.vantage.replication.internal;
 
 import java.time.Clock;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
 import dev.vantage.config.Throttle;
@@ -19,12 +20,19 @@ public final class TokenBucket {
     private final Throttle throttle;
     private final Clock clock;
     private final LongSupplier nanoTime;
+    private final LongConsumer sleepNanos;
     private long rateBytesPerSecond;
     private long rateCheckedAtNanos;
     private double tokens;
     private long refilledAtNanos;
 
     public TokenBucket(Throttle throttle, Clock clock, LongSupplier nanoTime) {
+        this(throttle, clock, nanoTime, LockSupport::parkNanos);
+    }
+
+    /** With an injected sleep (tests drive a fake clock through it). */
+    public TokenBucket(Throttle throttle, Clock clock, LongSupplier nanoTime, LongConsumer sleepNanos) {
+        this.sleepNanos = sleepNanos;
         this.throttle = throttle;
         this.clock = clock;
         this.nanoTime = nanoTime;
@@ -55,7 +63,7 @@ public final class TokenBucket {
         tokens -= bytes;
         while (tokens < 0) {
             long waitNanos = (long) Math.ceil(-tokens * NANOS_PER_SECOND / rate);
-            LockSupport.parkNanos(Math.max(waitNanos, 10_000));
+            sleepNanos.accept(Math.max(waitNanos, 10_000));
             refill(nanoTime.getAsLong(), rate, burst);
         }
     }
