@@ -75,6 +75,7 @@ public final class Demo implements AutoCloseable {
     private ScheduledExecutorService controlLoop;
     private HttpClient http;
     private int checks;
+    private int eventsPrinted;
 
     private Demo(Policy shared, Path dataDirectory, double wanScale, PrintStream out) {
         this.shared = shared;
@@ -247,6 +248,9 @@ public final class Demo implements AutoCloseable {
         GeoPoint awayAt = shared.site(away).orElseThrow().location();
         String path = "/desktop/session";
         awaitProbesHealthy();
+        for (String siteId : sites.keySet()) {
+            requests(siteId, "/", "warm-up", homeAt, 2);
+        }
 
         out.printf(Locale.ROOT, "%n== 1. A user at %s opens the '%s' resource%n", home, desktop.id());
         Served atHome = requests(home, path, "alice", homeAt, 20);
@@ -314,7 +318,8 @@ public final class Demo implements AutoCloseable {
                 "   coordinator: primary of %s is %s at epoch %d%n", desktop.id(), l.siteId(), l.epoch()));
         check(promoted, "the mirror at " + away + " was promoted to primary with a new epoch");
 
-        out.printf(Locale.ROOT, "%n== 5. The origin behind %s's mirror fails%n", away);
+        out.printf(Locale.ROOT, "%n== 5. The origin behind %s's mirror fails (reads may only go to mirrors within the"
+                + " route's replication lag bound)%n", away);
         for (DemoOrigin o : origins) {
             if (o.name().startsWith(away + "-" + desktop.mirrorAt(away).map(m -> m.upstreamGroup()).orElse("desktop"))) {
                 o.close();
@@ -390,7 +395,7 @@ public final class Demo implements AutoCloseable {
             long start = System.nanoTime();
             try {
                 HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri)
-                        .timeout(Duration.ofSeconds(2))
+                        .timeout(Duration.ofSeconds(5))
                         .header("X-Device-Location", where.latitude() + "," + where.longitude())
                         .header("X-User-Id", user)
                         .GET().build(), HttpResponse.BodyHandlers.ofString());
@@ -451,10 +456,14 @@ public final class Demo implements AutoCloseable {
         }
     }
 
+    /** Prints the controller's actions since the previous call. */
     private void printEvents() {
-        for (String e : controller.recentEvents()) {
+        List<String> events = controller.recentEvents();
+        int start = eventsPrinted <= events.size() ? eventsPrinted : 0;
+        for (String e : events.subList(start, events.size())) {
             out.println("   controller: " + e.substring(e.indexOf(' ') + 1));
         }
+        eventsPrinted = events.size();
     }
 
     private void check(boolean ok, String what) {

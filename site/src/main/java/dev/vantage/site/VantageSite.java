@@ -166,9 +166,14 @@ public final class VantageSite implements AutoCloseable {
             replicationEngine = ReplicationEngine.create(siteId);
             replication.addSite(siteId, replicationEngine, dataDirectory, policyHolder::policy);
             if (site.replicationAddress() != null) {
-                receiver = replicationEngine.startReceiver(
-                        new InetSocketAddress(site.replicationAddress().host(), site.replicationAddress().port()),
-                        resourceId -> SiteReplication.volumePath(dataDirectory, resourceId));
+                try {
+                    receiver = replicationEngine.startReceiver(
+                            new InetSocketAddress(site.replicationAddress().host(), site.replicationAddress().port()),
+                            resourceId -> SiteReplication.volumePath(dataDirectory, resourceId));
+                } catch (IOException | RuntimeException e) {
+                    throw new IOException("site " + siteId + ": replication endpoint " + site.replicationAddress()
+                            + " cannot be bound (" + e.getMessage() + ")", e);
+                }
             }
             for (Resource resource : policy.resources()) {
                 coordinator.registerPrimary(resource.id(), resource.primarySite());
@@ -199,7 +204,13 @@ public final class VantageSite implements AutoCloseable {
             if (transportOverride != null) {
                 proxyBuilder.transport(transportOverride);
             }
-            proxy = proxyBuilder.build().start();
+            try {
+                proxy = proxyBuilder.build().start();
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("site " + siteId + ": proxy listeners " + site.listeners().stream()
+                        .map(l -> l.address() + ":" + l.port()).toList() + " or admin " + site.adminAddress()
+                        + " cannot be started (" + e.getMessage() + ")", e);
+            }
             registerAdminPaths(proxy.admin());
 
             housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
