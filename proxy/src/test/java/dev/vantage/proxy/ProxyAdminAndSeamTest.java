@@ -248,6 +248,53 @@ class ProxyAdminAndSeamTest {
     }
 
     @Test
+    void shouldSendShadowCopiesOfSafeRequestsAndReportThemWithoutAffectingTheUser() throws Exception {
+        List<String> shadows = new CopyOnWriteArrayList<>();
+        UpstreamSelector shadowing = new UpstreamSelector() {
+            @Override
+            public void select(Route route, ProxyRequest request, Selection selection) {
+                selection.forward(selection.candidates().get(0));
+                boolean dead = request.target().toString().contains("dead");
+                selection.shadow(selection.candidates().get(dead ? 2 : 1));
+            }
+
+            @Override
+            public void onShadowEnd(Route route, UpstreamEndpoint shadow, AttemptOutcome outcome, int status,
+                                    long bodyBytes, long latencyNanos) {
+                shadows.add(shadow.port() + ":" + outcome + ":" + status + ":" + bodyBytes);
+            }
+        };
+        int deadPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            deadPort = socket.getLocalPort();
+        }
+        try (TestOrigin primary = new TestOrigin("primary"); TestOrigin shadow = new TestOrigin("shadow")) {
+            ProxyServer proxy = startWith(shadowing, primary.port(), shadow.port(), deadPort);
+            try (RawClient client = new RawClient(ProxyFixture.port(proxy))) {
+                client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(client.read().text()).isEqualTo("hello from primary");
+                Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> shadows.size() == 1);
+                assertThat(shadows).containsExactly(shadow.port() + ":RESPONSE:200:" + "hello from shadow".length());
+                client.send("HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(client.read(true).status()).isEqualTo(200);
+                Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> shadows.size() == 2);
+                assertThat(shadows.get(1)).isEqualTo(shadow.port() + ":RESPONSE:200:0");
+                client.send("POST /echo-crc HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi");
+                assertThat(client.read().status()).isEqualTo(200);
+                assertThat(shadow.requests.get()).as("the POST was not shadowed").isEqualTo(2);
+                client.send("GET /hello?dead HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(client.read().text()).as("a failing shadow does not fail the user")
+                        .isEqualTo("hello from primary");
+                Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> shadows.size() == 3);
+                assertThat(shadows.get(2)).isEqualTo(deadPort + ":CONNECT_FAILURE:0:0");
+                assertThat(proxy.metricsText()).contains("vantage_proxy_shadow_requests_total 3");
+            } finally {
+                proxy.close();
+            }
+        }
+    }
+
+    @Test
     void shouldCountPendingRequestsPerUpstreamForTheSelector() throws Exception {
         try (TestOrigin origin = new TestOrigin("pending")) {
             ProxyServer proxy = ProxyFixture.start(origin.port());
