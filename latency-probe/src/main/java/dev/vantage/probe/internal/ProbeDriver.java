@@ -106,11 +106,11 @@ public final class ProbeDriver implements AutoCloseable {
         return result;
     }
 
-    /** Any thread: sets or clears an operator drain; completes with false for an unknown target. */
-    public CompletableFuture<Boolean> setDraining(String targetId, boolean draining) {
+    /** Any thread: sets or clears an operator drain by target id or host:port; completes with false when none matches. */
+    public CompletableFuture<Boolean> setDraining(String target, boolean draining) {
         CompletableFuture<Boolean> result = new CompletableFuture<>();
         loop.execute(() -> {
-            boolean found = core.setDraining(targetId, draining);
+            boolean found = core.setDraining(target, draining);
             publishNow();
             result.complete(found);
         });
