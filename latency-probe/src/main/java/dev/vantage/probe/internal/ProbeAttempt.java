@@ -207,6 +207,11 @@ final class ProbeAttempt extends ChannelInboundHandlerAdapter implements Channel
     }
 
     private void succeed(long rttNanos) {
+        // A stalled loop may handle a late answer before the expired timeout task: it is still a timeout.
+        if (driver.nanoTime() - startNanos > TimeUnit.MILLISECONDS.toNanos(slot.target().timeoutMillis())) {
+            run();
+            return;
+        }
         if (complete()) {
             driver.onSuccess(this, rttNanos);
         }
