@@ -12,9 +12,15 @@ import picocli.CommandLine.Command;
         description = "Vantage software-defined edge router.",
         subcommands = {
                 VantageCli.VersionCommand.class,
-                ValidateCommand.class,
+                DemoCommand.class,
                 DiffCommand.class,
                 PredictEvalCommand.class,
+                ProxyCommand.class,
+                ReceiveCommand.class,
+                ReplicateCommand.class,
+                RunCommand.class,
+                ValidateCommand.class,
+                VerifyCommand.class,
                 WanCommand.class,
         })
 public final class VantageCli implements Callable<Integer> {
