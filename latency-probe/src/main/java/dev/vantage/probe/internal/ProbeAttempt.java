@@ -201,7 +201,8 @@ final class ProbeAttempt extends ChannelInboundHandlerAdapter implements Channel
     @Override
     public void run() {
         if (!done) {
-            fail((connected ? "timeout: no answer within " : "connect timeout: not connected within ")
+            boolean connectOnly = slot.target().kind() == ProbeKind.TCP_CONNECT;
+            fail((connected && !connectOnly ? "timeout: no answer within " : "connect timeout: not connected within ")
                     + slot.target().timeoutMillis() + " ms");
         }
     }

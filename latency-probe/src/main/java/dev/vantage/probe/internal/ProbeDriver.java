@@ -209,7 +209,10 @@ public final class ProbeDriver implements AutoCloseable {
         double jitterRatio = core.settings().jitterRatio();
         double factor = 1 + jitterRatio * (2 * random.nextDouble() - 1);
         long intervalNanos = (long) (TimeUnit.MILLISECONDS.toNanos(target.intervalMillis()) * factor);
-        scheduleProbe(slot, attempt.startNanos() + intervalNanos - nanoTime());
+        // Start to start, but never closer than a quarter interval after the previous probe ended: a probe thread
+        // that falls behind (a starved machine) does not make up for it in a burst.
+        long delayNanos = Math.max(attempt.startNanos() + intervalNanos - nanoTime(), intervalNanos / 4);
+        scheduleProbe(slot, delayNanos);
     }
 
     private void afterFailureWithoutAttempt(TargetSlot slot) {
