@@ -1,0 +1,33 @@
+package dev.vantage.predictor;
+
+import java.util.List;
+
+/**
+ * What one site shares with the others for federated learning: counts only, never raw traces. Symbols are
+ * named ({@link #sites}, {@link #resources}), so sites that learnt resources in a different order still merge
+ * exactly: merging B's aggregate into A gives the same counts, and so the same predictions, as training one model
+ * on A's and B's data.
+ *
+ * @param sites             site names, indexed by the site symbols of the counts
+ * @param resources         resource names, indexed by the resource symbols of the counts
+ * @param siteTransitions   PPM counts of the next site after the previous sites (all users of the site)
+ * @param resourceSequences PPM counts of the next resource after the previous resources
+ * @param siteByHour        Dirichlet counts of arrivals per (hour of week, site)
+ */
+public record ModelAggregate(List<String> sites, List<String> resources, List<Count> siteTransitions,
+                             List<Count> resourceSequences, List<HourCount> siteByHour) {
+
+    /** {@code count} observations of {@code symbol} after {@code context} (most recent first). */
+    public record Count(List<Integer> context, int symbol, int count) {}
+
+    /** {@code count} arrivals at site symbol {@code site} in hour of week {@code hour} (0 = Monday 00:00 UTC). */
+    public record HourCount(int hour, int site, int count) {}
+
+    public ModelAggregate {
+        sites = List.copyOf(sites);
+        resources = List.copyOf(resources);
+        siteTransitions = List.copyOf(siteTransitions);
+        resourceSequences = List.copyOf(resourceSequences);
+        siteByHour = List.copyOf(siteByHour);
+    }
+}

@@ -1,0 +1,320 @@
+package dev.vantage.predictor.internal;
+
+import java.util.Arrays;
+
+/**
+ * Variable-order Markov (PPM) counts over small integer symbols: for every context of length 1..maxOrder seen in
+ * training, how often each symbol followed it, plus the order-0 counts. Predictions blend all orders by
+ * interpolation with an escape probability ({@link #predict}); counts are additive, so models trained on disjoint
+ * sets of sequences merge exactly ({@link #mergeFrom}).
+ *
+ * <p>Contexts are keyed by a 64-bit hash of (order, symbols); the successor lists are linked lists in flat
+ * arrays, kept move-to-front so that frequent successors are found first. Symbols must be in {@code 0..2^24}.
+ *
+ * <p>Threading: single writer; not safe for concurrent use.
+ */
+public final class SequenceModel {
+
+    private final int maxOrder;
+
+    private int[] order0Counts = new int[8];
+    private int order0Total;
+    private int alphabetSize;
+
+    private final LongIntMap contextIndex;
+    private long[] contextKeys;
+    private int[] contextTotal;
+    private int[] contextDistinct;
+    private int[] contextHead;
+    private long[] contextSymbols;
+    private int contextCount;
+
+    private int[] entrySymbol;
+    private int[] entryCount;
+    private int[] entryNext;
+    private int entryCountUsed;
+
+    private final long[] keyScratch;
+
+    public SequenceModel(int maxOrder) {
+        this(maxOrder, 16);
+    }
+
+    public SequenceModel(int maxOrder, int expectedContexts) {
+        if (maxOrder < 0 || maxOrder > 16) {
+            throw new IllegalArgumentException("maxOrder: " + maxOrder + " (expected: 0..16)");
+        }
+        this.maxOrder = maxOrder;
+        int n = Math.max(4, expectedContexts);
+        contextIndex = new LongIntMap(n);
+        contextKeys = new long[n];
+        contextTotal = new int[n];
+        contextDistinct = new int[n];
+        contextHead = new int[n];
+        contextSymbols = new long[n];
+        entrySymbol = new int[n];
+        entryCount = new int[n];
+        entryNext = new int[n];
+        keyScratch = new long[maxOrder + 1];
+    }
+
+    public int maxOrder() {
+        return maxOrder;
+    }
+
+    /** Number of distinct symbols seen (the highest symbol + 1 that has a count). */
+    public int alphabetSize() {
+        return alphabetSize;
+    }
+
+    public int order0Total() {
+        return order0Total;
+    }
+
+    public int order0Count(int symbol) {
+        return symbol < order0Counts.length ? order0Counts[symbol] : 0;
+    }
+
+    public int contextCount() {
+        return contextCount;
+    }
+
+    public int entryCount() {
+        return entryCountUsed;
+    }
+
+    /** Learns that {@code next} followed {@code history[0..length)} (most recent last). */
+    public void observe(int[] history, int length, int next) {
+        add(history, length, next, 1);
+    }
+
+    /** Adds {@code weight} observations of {@code next} after the given history. */
+    public void add(int[] history, int length, int next, int weight) {
+        addOrder0(next, weight);
+        int orders = Math.min(maxOrder, length);
+        long key = 0;
+        long packed = 0;
+        for (int k = 1; k <= orders; k++) {
+            int s = history[length - k];
+            key = extend(key, k, s);
+            packed = k <= 4 && s >= 0 && s < 0xFFFF && packed >= 0 ? packed | ((long) (s + 1) << (16 * (k - 1))) : -1;
+            addToContext(key, packed, next, weight);
+        }
+    }
+
+    /** Hash of the context (order k) formed by appending {@code symbol} at distance k to the order k-1 key. */
+    public static long extend(long previousKey, int order, int symbol) {
+        long z = previousKey ^ ((long) order << 40) ^ (symbol + 0x9E3779B97F4A7C15L * order);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    private void addOrder0(int symbol, int weight) {
+        if (symbol < 0 || symbol >= (1 << 24)) {
+            throw new IllegalArgumentException("symbol: " + symbol + " (expected: 0..16777215)");
+        }
+        if (symbol >= order0Counts.length) {
+            order0Counts = Arrays.copyOf(order0Counts, Math.max(symbol + 1, order0Counts.length * 2));
+        }
+        order0Counts[symbol] += weight;
+        order0Total += weight;
+        if (symbol >= alphabetSize) {
+            alphabetSize = symbol + 1;
+        }
+    }
+
+    private void addToContext(long key, long packed, int symbol, int weight) {
+        int ctx = contextIndex.get(key);
+        if (ctx == LongIntMap.MISSING) {
+            ctx = newContext(key, packed);
+        }
+        contextTotal[ctx] += weight;
+        int prev = -1;
+        for (int e = contextHead[ctx]; e >= 0; prev = e, e = entryNext[e]) {
+            if (entrySymbol[e] == symbol) {
+                entryCount[e] += weight;
+                if (prev >= 0) {
+                    entryNext[prev] = entryNext[e];
+                    entryNext[e] = contextHead[ctx];
+                    contextHead[ctx] = e;
+                }
+                return;
+            }
+        }
+        if (entryCountUsed == entrySymbol.length) {
+            int n = entrySymbol.length + (entrySymbol.length >> 1) + 1;
+            entrySymbol = Arrays.copyOf(entrySymbol, n);
+            entryCount = Arrays.copyOf(entryCount, n);
+            entryNext = Arrays.copyOf(entryNext, n);
+        }
+        int e = entryCountUsed++;
+        entrySymbol[e] = symbol;
+        entryCount[e] = weight;
+        entryNext[e] = contextHead[ctx];
+        contextHead[ctx] = e;
+        contextDistinct[ctx]++;
+    }
+
+    private int newContext(long key, long packed) {
+        if (contextCount == contextKeys.length) {
+            int n = contextKeys.length + (contextKeys.length >> 1) + 1;
+            contextKeys = Arrays.copyOf(contextKeys, n);
+            contextTotal = Arrays.copyOf(contextTotal, n);
+            contextDistinct = Arrays.copyOf(contextDistinct, n);
+            contextHead = Arrays.copyOf(contextHead, n);
+            contextSymbols = Arrays.copyOf(contextSymbols, n);
+        }
+        int ctx = contextCount++;
+        contextKeys[ctx] = key;
+        contextSymbols[ctx] = packed;
+        contextHead[ctx] = -1;
+        contextIndex.put(key, ctx);
+        return ctx;
+    }
+
+    /** Adds every count of {@code other} (same maxOrder, same symbol numbering) to this model. */
+    public void mergeFrom(SequenceModel other) {
+        mergeFrom(other, null);
+    }
+
+    /**
+     * Adds every count of {@code other} to this model, renumbering its symbols through {@code symbolMap}
+     * ({@code null} = identity): the federated merge. Contexts are rebuilt from their symbols, so the result is
+     * exactly the model that would have been trained on both inputs.
+     */
+    public void mergeFrom(SequenceModel other, int[] symbolMap) {
+        other.forEachCount((context, order, symbol, count) -> {
+            int[] mapped = new int[order];
+            for (int i = 0; i < order; i++) {
+                mapped[i] = symbolMap == null ? context[i] : symbolMap[context[i]];
+            }
+            addCount(mapped, order, symbolMap == null ? symbol : symbolMap[symbol], count);
+        });
+    }
+
+    /**
+     * Visits every count with its context, most recent symbol first ({@code order == 0} for the order-0 counts).
+     * Fails for contexts whose symbols are not in 0..65534 or longer than 4 (those are kept only as hashes).
+     */
+    public void forEachCount(CountVisitor visitor) {
+        int[] context = new int[4];
+        for (int s = 0; s < alphabetSize; s++) {
+            if (order0Counts[s] > 0) {
+                visitor.count(context, 0, s, order0Counts[s]);
+            }
+        }
+        for (int ctx = 0; ctx < contextCount; ctx++) {
+            long packed = contextSymbols[ctx];
+            if (packed < 0) {
+                throw new IllegalStateException("context " + ctx + " has symbols above 65534 or order above 4 "
+                        + "(expected: exportable contexts)");
+            }
+            int order = 0;
+            while (order < 4 && ((packed >>> (16 * order)) & 0xFFFF) != 0) {
+                context[order] = (int) ((packed >>> (16 * order)) & 0xFFFF) - 1;
+                order++;
+            }
+            for (int e = contextHead[ctx]; e >= 0; e = entryNext[e]) {
+                visitor.count(context, order, entrySymbol[e], entryCount[e]);
+            }
+        }
+    }
+
+    /** Adds {@code count} observations of {@code symbol} after a context given most recent symbol first. */
+    public void addCount(int[] contextMostRecentFirst, int order, int symbol, int count) {
+        if (order == 0) {
+            addOrder0(symbol, count);
+            return;
+        }
+        long key = 0;
+        long packed = 0;
+        for (int k = 1; k <= order; k++) {
+            int s = contextMostRecentFirst[k - 1];
+            key = extend(key, k, s);
+            packed = k <= 4 && s >= 0 && s < 0xFFFF && packed >= 0 ? packed | ((long) (s + 1) << (16 * (k - 1))) : -1;
+        }
+        addToContext(key, packed, symbol, count);
+    }
+
+    /** Receives one count; the context array is reused between calls. */
+    @FunctionalInterface
+    public interface CountVisitor {
+        void count(int[] contextMostRecentFirst, int order, int symbol, int count);
+    }
+
+    /** Approximate heap bytes of the counts, for memory metrics. */
+    public long footprintBytes() {
+        return 64 + (long) order0Counts.length * 4 + contextIndex.footprintBytes()
+                + (long) contextKeys.length * 28 + (long) entrySymbol.length * 12;
+    }
+
+    /**
+     * Writes the blended distribution over symbols {@code 0..alphabetSize()} into {@code out} (index
+     * {@code alphabetSize()} is the "unseen symbol" class) and returns the highest order that was found.
+     *
+     * <p>{@code P_k(x) = max(c_k(x) - discount, 0) / (T_k + escape D_k) + gamma_k P_{k-1}(x)} with
+     * {@code gamma_k = (discount + escape) D_k / (T_k + escape D_k)}, where {@code T_k} is the context's total and
+     * {@code D_k} its number of distinct successors; {@code P_{-1}} is uniform over the alphabet plus the unseen
+     * class. {@code discount = 0, escape = 1} is PPM-C (Witten-Bell) blending; {@code escape = 0} is absolute
+     * discounting; a tiny escape with no discount is "highest order with backoff".
+     *
+     * @param out at least {@code alphabetSize() + 1} long
+     */
+    public int predict(int[] history, int length, int useOrder, double discount, double escape, double[] out) {
+        int v = alphabetSize;
+        int orders = Math.min(Math.min(maxOrder, useOrder), length);
+        int found = 0;
+        long key = 0;
+        for (int k = 1; k <= orders; k++) {
+            key = extend(key, k, history[length - k]);
+            if (contextIndex.get(key) == LongIntMap.MISSING) {
+                break;
+            }
+            keyScratch[k] = key;
+            found = k;
+        }
+        // Weight of each order's own term: product of the escapes of all higher orders.
+        double weight = 1.0;
+        Arrays.fill(out, 0, v + 1, 0.0);
+        for (int k = found; k >= 1; k--) {
+            int ctx = contextIndex.get(keyScratch[k]);
+            double denom = contextTotal[ctx] + escape * contextDistinct[ctx];
+            double scale = weight / denom;
+            for (int e = contextHead[ctx]; e >= 0; e = entryNext[e]) {
+                double c = entryCount[e] - discount;
+                if (c > 0) {
+                    out[entrySymbol[e]] += c * scale;
+                }
+            }
+            weight *= (discount + escape) * contextDistinct[ctx] / denom;
+        }
+        int distinct0 = 0;
+        for (int s = 0; s < v; s++) {
+            if (order0Counts[s] > 0) {
+                distinct0++;
+            }
+        }
+        if (order0Total > 0) {
+            double denom = order0Total + escape * distinct0;
+            double scale = weight / denom;
+            for (int s = 0; s < v; s++) {
+                double c = order0Counts[s] - discount;
+                if (c > 0) {
+                    out[s] += c * scale;
+                }
+            }
+            weight *= Math.max((discount + escape) * distinct0 / denom, 1e-9);
+        }
+        double uniform = weight / (v + 1);
+        double sum = 0;
+        for (int s = 0; s <= v; s++) {
+            out[s] += uniform;
+            sum += out[s];
+        }
+        for (int s = 0; s <= v; s++) {
+            out[s] /= sum;
+        }
+        return found;
+    }
+}

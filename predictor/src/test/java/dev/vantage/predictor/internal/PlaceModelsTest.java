@@ -1,0 +1,89 @@
+package dev.vantage.predictor.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class PlaceModelsTest {
+
+    @Test
+    void shouldTrackAConstantVelocityAndGateAFarOutlier() {
+        KalmanFilter2D k = new KalmanFilter2D(0.5, 10, 30 * 60_000L);
+        double lat = 48.0;
+        double lon = 11.0;
+        double metresPerDegLat = 110_540;
+        // 10 m/s northwards, one fix per 10 s.
+        for (int i = 0; i <= 60; i++) {
+            assertThat(k.update(i * 10_000L, lat + i * 100 / metresPerDegLat, lon)).isTrue();
+        }
+        assertThat(k.speedMetresPerSecond()).isCloseTo(10, within(0.5));
+        double predicted = k.predictLat(600_000 + 60_000);
+        assertThat((predicted - lat) * metresPerDegLat).isCloseTo(6600, within(100.0));
+        assertThat(k.update(610_000, lat + 0.5, lon)).isFalse();
+        assertThat(k.rejectedTotal()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldDetectStayPointsAndCollapseRepeats() {
+        List<GeoTrace.Fix> fixes = new ArrayList<>();
+        long t = 0;
+        for (int i = 0; i < 30; i++) {
+            fixes.add(new GeoTrace.Fix(t += 60_000, 39.90, 116.30));
+        }
+        for (int i = 1; i <= 10; i++) {
+            fixes.add(new GeoTrace.Fix(t += 60_000, 39.90 + i * 0.003, 116.30));
+        }
+        for (int i = 0; i < 30; i++) {
+            fixes.add(new GeoTrace.Fix(t += 60_000, 39.93, 116.30));
+        }
+        List<GeoTrace.StayPoint> stays = GeoTrace.stayPoints(fixes);
+        assertThat(stays).hasSize(2);
+        PlaceEvaluation.Visits v = PlaceEvaluation.visits(fixes);
+        assertThat(v.places()).containsExactly(0, 1);
+        assertThat(GeoTrace.cell(39.90, 116.30)).isNotEqualTo(GeoTrace.cell(39.93, 116.30));
+    }
+
+    @Test
+    void shouldGiveTheHourOfWeekPriorItsOwnHoursCounts() {
+        HourOfWeekPrior prior = new HourOfWeekPrior();
+        long monday9 = java.time.Instant.parse("2024-01-01T09:00:00Z").toEpochMilli();
+        assertThat(HourOfWeekPrior.hourOfWeek(monday9)).isEqualTo(9);
+        for (int i = 0; i < 9; i++) {
+            prior.observe(monday9, 1);
+        }
+        prior.observe(monday9, 0);
+        double[] base = {0.5, 0.5};
+        double[] out = new double[2];
+        prior.predict(monday9, base, 2, 2.0, out);
+        assertThat(out[1]).isCloseTo((9 + 1.0) / 12, within(1e-12));
+        prior.predict(monday9 + 12 * 3_600_000L, base, 2, 2.0, out);
+        assertThat(out[1]).isCloseTo(0.5, within(1e-12));
+    }
+
+    @Test
+    void shouldCalibrateAnOverconfidentModelTowardsItsAccuracy() {
+        int n = 2000;
+        double[] conf = new double[n];
+        boolean[] correct = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            conf[i] = 0.9;
+            correct[i] = i % 2 == 0;
+        }
+        TopLabelCalibrator c = TopLabelCalibrator.fit(conf, correct, n);
+        assertThat(c.apply(0.9)).isCloseTo(0.5, within(0.01));
+        ProbabilityScore raw = new ProbabilityScore();
+        ProbabilityScore calibrated = new ProbabilityScore();
+        for (int i = 0; i < n; i++) {
+            double[] p = {0.9, 0.05, 0.05};
+            raw.addDistribution(p, 3, correct[i] ? 0 : 1, null);
+            calibrated.addDistribution(p, 3, correct[i] ? 0 : 1, c);
+        }
+        assertThat(raw.ece()).isCloseTo(0.4, within(1e-9));
+        assertThat(calibrated.ece()).isLessThan(0.02);
+        assertThat(calibrated.brier()).isLessThan(raw.brier());
+    }
+}
