@@ -89,8 +89,8 @@ public final class PredictorCore {
             demand[i] = new DemandTracker(300_000, settings.anomalyZScore());
         }
         int order = settings.markovMaxOrder();
-        this.siteTransitions = new SequenceModel(order, 256);
-        this.resourceSequences = new SequenceModel(order, 1024);
+        this.siteTransitions = new SequenceModel(order, 256, true);
+        this.resourceSequences = new SequenceModel(order, 1024, true);
         this.placeBlend = new SequenceBlend(order, 0, 1, 1, 0);
         this.resourceBlend = new SequenceBlend(order, 0.75, 0.25, 1, 1);
         this.scratch = new double[siteCount + 1];

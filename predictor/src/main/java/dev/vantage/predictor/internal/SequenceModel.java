@@ -9,7 +9,8 @@ import java.util.Arrays;
  * sets of sequences merge exactly ({@link #mergeFrom}).
  *
  * <p>Contexts are keyed by a 64-bit hash of (order, symbols); the successor lists are linked lists in flat
- * arrays, kept move-to-front so that frequent successors are found first. Symbols must be in {@code 0..2^24}.
+ * arrays, kept move-to-front so that frequent successors are found first (or, for shared models, found through a
+ * hash index of (context, symbol)). Symbols must be in {@code 0..2^24}.
  *
  * <p>Threading: single writer; not safe for concurrent use.
  */
@@ -35,12 +36,22 @@ public final class SequenceModel {
     private int entryCountUsed;
 
     private final long[] keyScratch;
+    /** (context, symbol) to entry, for models with long successor lists; null for small per-user models. */
+    private final LongIntMap entryIndex;
 
     public SequenceModel(int maxOrder) {
         this(maxOrder, 16);
     }
 
     public SequenceModel(int maxOrder, int expectedContexts) {
+        this(maxOrder, expectedContexts, false);
+    }
+
+    /**
+     * @param indexed keep a hash index of (context, symbol) so that an update costs O(1) instead of a scan of the
+     *                context's successors; worth it for shared models with many successors per context
+     */
+    public SequenceModel(int maxOrder, int expectedContexts, boolean indexed) {
         if (maxOrder < 0 || maxOrder > 16) {
             throw new IllegalArgumentException("maxOrder: " + maxOrder + " (expected: 0..16)");
         }
@@ -56,6 +67,7 @@ public final class SequenceModel {
         entryCount = new int[n];
         entryNext = new int[n];
         keyScratch = new long[maxOrder + 1];
+        entryIndex = indexed ? new LongIntMap(n) : null;
     }
 
     public int maxOrder() {
@@ -130,6 +142,16 @@ public final class SequenceModel {
             ctx = newContext(key, packed);
         }
         contextTotal[ctx] += weight;
+        if (entryIndex != null) {
+            long entryKey = ((long) ctx << 24) | symbol;
+            int e = entryIndex.get(entryKey);
+            if (e != LongIntMap.MISSING) {
+                entryCount[e] += weight;
+                return;
+            }
+            entryIndex.put(entryKey, newEntry(ctx, symbol, weight));
+            return;
+        }
         int prev = -1;
         for (int e = contextHead[ctx]; e >= 0; prev = e, e = entryNext[e]) {
             if (entrySymbol[e] == symbol) {
@@ -142,6 +164,10 @@ public final class SequenceModel {
                 return;
             }
         }
+        newEntry(ctx, symbol, weight);
+    }
+
+    private int newEntry(int ctx, int symbol, int weight) {
         if (entryCountUsed == entrySymbol.length) {
             int n = entrySymbol.length + (entrySymbol.length >> 1) + 1;
             entrySymbol = Arrays.copyOf(entrySymbol, n);
@@ -154,6 +180,7 @@ public final class SequenceModel {
         entryNext[e] = contextHead[ctx];
         contextHead[ctx] = e;
         contextDistinct[ctx]++;
+        return e;
     }
 
     private int newContext(long key, long packed) {
@@ -246,6 +273,7 @@ public final class SequenceModel {
     /** Approximate heap bytes of the counts, for memory metrics. */
     public long footprintBytes() {
         return 64 + (long) order0Counts.length * 4 + contextIndex.footprintBytes()
+                + (entryIndex == null ? 0 : entryIndex.footprintBytes())
                 + (long) contextKeys.length * 28 + (long) entrySymbol.length * 12;
     }
 
