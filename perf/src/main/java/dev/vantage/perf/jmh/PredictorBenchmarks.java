@@ -121,6 +121,30 @@ public class PredictorBenchmarks {
         step();
     }
 
+    /**
+     * The same event stream as {@link #accessEvent}, timed by the thread's CPU clock rather than the wall clock,
+     * so that the figure stays meaningful on a machine shared with other work. Prints ns of CPU per event.
+     */
+    public static final class UpdateProbe {
+        public static void main(String[] args) {
+            int events = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
+            PredictorBenchmarks b = new PredictorBenchmarks();
+            b.setUp();
+            java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            long cpu0 = threads.getCurrentThreadCpuTime();
+            long wall0 = System.nanoTime();
+            for (int i = 0; i < events; i++) {
+                b.step();
+            }
+            double cpuNs = (threads.getCurrentThreadCpuTime() - cpu0) / (double) events;
+            double wallNs = (System.nanoTime() - wall0) / (double) events;
+            System.out.println(String.format(Locale.ROOT,
+                    "RESULT name=predictor.update_cpu_ns target=per_access_event value=%.1f unit=ns baseline=1000 "
+                            + "ratio=%.3f", cpuNs, cpuNs / 1000));
+            System.out.println(String.format(Locale.ROOT, "# wall ns per event in the same run: %.1f", wallNs));
+        }
+    }
+
     /** Builds 10 000 users x 50 places (100 visits each) and prints the retained heap in MiB. */
     public static final class MemoryProbe {
         public static void main(String[] args) {
