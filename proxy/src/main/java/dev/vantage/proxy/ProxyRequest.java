@@ -41,4 +41,12 @@ public interface ProxyRequest {
 
     /** {@link System#nanoTime()} when the request head was complete. */
     long startNanos();
+
+    /**
+     * 0 for the first attempt at this request, 1 for the first retry, and so on (the same as
+     * {@link Selection#attempt()}); lets {@link UpstreamSelector#onAttemptEnd} apply a retry limit.
+     */
+    default int attempt() {
+        return 0;
+    }
 }

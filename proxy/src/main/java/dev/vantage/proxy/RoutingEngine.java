@@ -21,6 +21,14 @@ public interface RoutingEngine {
     /** A selector for one event loop. */
     RoutingSelector newSelector();
 
+    /**
+     * The engine as the proxy's {@link UpstreamSelector} (one instance per engine): pass it to
+     * {@code ProxyServer.Builder#selector}. It follows the proxy's topology (policy reloads included), keeps one
+     * selector per event loop, adds the hop header when forwarding to a peer site, the affinity {@code Set-Cookie},
+     * 307 redirects, 429 with Retry-After, and asks for retries on another mirror within the retry budget.
+     */
+    UpstreamSelector upstreamSelector();
+
     /** Swaps in a new policy; selectors pick it up on their next request and keep what they learned per target. */
     void reload(Policy policy);
 
@@ -38,6 +46,12 @@ public interface RoutingEngine {
 
     /** Releases a connection admitted by {@link #tryOpenTenantConnection}. */
     void closeTenantConnection(String tenant);
+
+    /** Serves {@link #routesJson()} at {@code GET /routes} and adds {@link #metricsText()} to {@code /metrics}. */
+    default void installAdmin(AdminServer admin) {
+        admin.register("GET", "/routes", request -> AdminServer.Response.json(routesJson() + "\n"));
+        admin.addMetricsSource(out -> out.append(metricsText()));
+    }
 
     /** Prometheus text exposition of the routing metrics, tenant-labelled. */
     String metricsText();

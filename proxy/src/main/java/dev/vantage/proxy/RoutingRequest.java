@@ -18,4 +18,11 @@ public interface RoutingRequest {
 
     /** The client's address (the TCP peer), or {@code null} when unknown. */
     InetAddress clientAddress();
+
+    /**
+     * When the request arrived, on the engine's monotonic nano clock ({@link System#nanoTime()} unless the engine
+     * was built with another). Routing reads time only through this and {@code nowNanos} arguments: reading the
+     * clock costs more than a whole decision on some virtual machines.
+     */
+    long startNanos();
 }

@@ -24,10 +24,11 @@ public interface RoutingSelector {
     void selectAnother(Route route, RoutingRequest request, RoutingTarget exclude, RoutingDecision out);
 
     /**
-     * The response headers of an attempt at {@code target} arrived after {@code latencyNanos}: feeds the target's
-     * peak-EWMA and passive health, and the route's latency window for hedging ({@code route} may be null).
+     * The response headers of an attempt at {@code target} arrived after {@code latencyNanos}, at {@code nowNanos}:
+     * feeds the target's peak-EWMA and passive health, and the route's latency window for hedging ({@code route} may
+     * be null).
      */
-    void onResponse(Route route, RoutingTarget target, int status, long latencyNanos);
+    void onResponse(Route route, RoutingTarget target, int status, long latencyNanos, long nowNanos);
 
     /** An attempt at {@code target} failed (or was cancelled, e.g. the losing half of a hedge: pass {@code null}). */
     void onFailure(RoutingTarget target, RoutingFailure failure);

@@ -215,6 +215,11 @@ final class TestOrigin implements AutoCloseable {
             }
             case "/reset":
                 return false;
+            case "/bad-response":
+                out.write("HTTP/1.1 200 OK\r\nBad Header: x\r\nContent-Length: 2\r\n\r\nok"
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                return false;
             default:
                 respond(out, 404, "text/plain", "not found".getBytes(StandardCharsets.US_ASCII), headRequest);
                 return true;

@@ -50,6 +50,10 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
 
     private static final byte[] HTTP11 = Http1.ascii("HTTP/1.1 ");
     private static final byte[] CRLF = Http1.ascii("\r\n");
+    private static final byte[] CONTENT_TYPE_AND_LENGTH =
+            Http1.ascii("Content-Type: text/plain; charset=utf-8\r\nContent-Length: ");
+    private static final byte[] CONNECTION_CLOSE = Http1.ascii("Connection: close\r\n");
+    private static final byte[] CONNECTION_KEEP_ALIVE = Http1.ascii("Connection: keep-alive\r\n");
 
     final LoopContext loop;
     private Channel channel;
@@ -775,13 +779,13 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         if (extraHeaders != null && extraHeaders.isReadable()) {
             out.writeBytes(extraHeaders, extraHeaders.readerIndex(), extraHeaders.readableBytes());
         }
-        writeAscii(out, "Content-Type: text/plain; charset=utf-8\r\nContent-Length: ");
+        out.writeBytes(CONTENT_TYPE_AND_LENGTH);
         writeAscii(out, Integer.toString(bodyLength));
         out.writeBytes(CRLF);
         if (close) {
-            writeAscii(out, "Connection: close\r\n");
+            out.writeBytes(CONNECTION_CLOSE);
         } else if (http10) {
-            writeAscii(out, "Connection: keep-alive\r\n");
+            out.writeBytes(CONNECTION_KEEP_ALIVE);
         }
         out.writeBytes(CRLF);
         if (!noBody) {

@@ -148,9 +148,7 @@ final class RequestHeadParser {
         int authorityEnd = -1;
         int pathStart = targetStart;
         if (s[targetStart] == '/') {
-            if (targetEnd - targetStart > 1 && s[targetStart + 1] == '/') {
-                return fail(400, "request target: origin-form must not start with //");
-            }
+            pathStart = targetStart;
         } else if (s[targetStart] == '*' && targetEnd == targetStart + 1) {
             if (!(sp1 == 7 && startsWith(s, 0, "OPTIONS"))) {
                 return fail(400, "request target: * is only allowed with OPTIONS");

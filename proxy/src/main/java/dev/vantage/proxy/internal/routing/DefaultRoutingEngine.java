@@ -18,10 +18,12 @@ import java.util.function.LongSupplier;
 import dev.vantage.config.AffinitySettings;
 import dev.vantage.config.Policy;
 import dev.vantage.proxy.MirrorStatus;
+import dev.vantage.proxy.ProxyTopology;
 import dev.vantage.proxy.RoutingEngine;
 import dev.vantage.proxy.RoutingProbeView;
 import dev.vantage.proxy.RoutingSelector;
 import dev.vantage.proxy.RoutingSettings;
+import dev.vantage.proxy.UpstreamSelector;
 import dev.vantage.proxy.WeightSource;
 
 /**
@@ -46,6 +48,9 @@ public final class DefaultRoutingEngine implements RoutingEngine {
     private final List<LoopRouter> selectors = new CopyOnWriteArrayList<>();
     private volatile RoutingInputs inputs;
     private volatile List<byte[]> cookieKeys;
+    private volatile long wallOffsetNanos;
+    private volatile ProxyTopology topology;
+    private volatile RoutingUpstreamSelector upstreamSelector;
     private long seeds;
 
     public DefaultRoutingEngine(Policy policy, String localSiteId, RoutingSettings settings, WeightSource weights,
@@ -82,8 +87,14 @@ public final class DefaultRoutingEngine implements RoutingEngine {
         return nanoClock.getAsLong();
     }
 
-    long epochSeconds() {
-        return wallClock.millis() / 1000;
+    /** Wall-clock seconds at monotonic time {@code nowNanos}, without reading the wall clock (see {@link #syncWallClock}). */
+    long epochSeconds(long nowNanos) {
+        return Math.floorDiv(nowNanos + wallOffsetNanos, 1_000_000_000L);
+    }
+
+    /** Re-reads the wall clock against the monotonic one; on every reload and input refresh. */
+    private void syncWallClock() {
+        wallOffsetNanos = wallClock.millis() * 1_000_000L - nanoTime();
     }
 
     List<LoopRouter> selectors() {
@@ -120,12 +131,39 @@ public final class DefaultRoutingEngine implements RoutingEngine {
         RoutingSnapshot snapshot = new RoutingSnapshot(policy, localSiteId, settings, previous,
                 nanoTime());
         cookieKeys = keys;
-        inputs = new RoutingInputs(snapshot, weights, mirrorStatus, probes, draining);
+        syncWallClock();
+        inputs = new RoutingInputs(snapshot, weights, mirrorStatus, probes, draining, topology);
+    }
+
+    /**
+     * Binds the proxy's topology: reloads the policy when it changed and maps every target to the proxy endpoint
+     * that reaches it.
+     */
+    synchronized void bindTopology(ProxyTopology next) {
+        topology = next;
+        if (next.policy() != inputs.snapshot.policy) {
+            reload(next.policy());
+        } else {
+            refreshInputs();
+        }
+    }
+
+    @Override
+    public synchronized UpstreamSelector upstreamSelector() {
+        if (upstreamSelector == null) {
+            upstreamSelector = new RoutingUpstreamSelector(this);
+        }
+        return upstreamSelector;
+    }
+
+    String localSiteId() {
+        return localSiteId;
     }
 
     @Override
     public synchronized void refreshInputs() {
-        inputs = new RoutingInputs(inputs.snapshot, weights, mirrorStatus, probes, draining);
+        syncWallClock();
+        inputs = new RoutingInputs(inputs.snapshot, weights, mirrorStatus, probes, draining, topology);
     }
 
     @Override

@@ -31,6 +31,12 @@ import dev.vantage.proxy.RoutingTarget;
 final class LoopRouter implements RoutingSelector {
 
     private static final long FLOOR_NANOS = 1_000;
+    /**
+     * What a failed attempt (refused, reset, timed out, 502/503/504) does to a target's latency estimate: a
+     * refused connection is fast, and without a penalty the dead target would win every comparison. Like any peak it
+     * decays with the EWMA time constant, so the target is tried again later.
+     */
+    private static final double FAILURE_PENALTY_NANOS = 500_000_000;
 
     private final DefaultRoutingEngine engine;
     private final double decayNanos;
@@ -65,6 +71,8 @@ final class LoopRouter implements RoutingSelector {
     private long[] slotPending;
     private boolean[] inTier;
     private long random;
+    /** The latest time this loop was given; never read from a clock on the request path. */
+    private long lastNowNanos;
 
     LoopRouter(DefaultRoutingEngine engine, long seed) {
         this.engine = engine;
@@ -72,6 +80,7 @@ final class LoopRouter implements RoutingSelector {
         this.observedShare = engine.settings().observedShare();
         this.random = seed == 0 ? 0x9e3779b97f4a7c15L : seed;
         this.codec = engine.newCookieCodec();
+        this.lastNowNanos = engine.nanoTime();
         adopt(engine.inputs());
     }
 
@@ -167,7 +176,7 @@ final class LoopRouter implements RoutingSelector {
             out.reject(503, "no routing plan for route " + route.name(), 0);
             return;
         }
-        long now = engine.nanoTime();
+        long now = now(request.startNanos());
         long waitNanos = snapshot.tenantLimits[plan.tenantIndex].tryAcquire(now);
         if (waitNanos > 0) {
             counters.increment(RoutingCounters.TENANT_RATE_LIMITED);
@@ -195,7 +204,7 @@ final class LoopRouter implements RoutingSelector {
             long range = Cookies.find(request.header("Cookie"), stickiness.cookieName());
             if (range >= 0) {
                 int result = codec.verify(request.header("Cookie"), (int) (range >>> 32), (int) range, snapshot,
-                        engine.epochSeconds());
+                        engine.epochSeconds(now));
                 countCookie(result);
                 if (result == AffinityCookieCodec.OK) {
                     int member = plan.memberOfTarget[codec.lastTargetIndex()];
@@ -262,12 +271,24 @@ final class LoopRouter implements RoutingSelector {
         out.moved(moved);
         if (issueCookie) {
             long ttl = stickiness.cookieTtlSeconds();
-            out.cookie(stickiness.cookieName(), codec.issue(snapshot, target.index(), engine.epochSeconds() + ttl), ttl);
+            out.cookie(stickiness.cookieName(), codec.issue(snapshot, target.index(), engine.epochSeconds(lastNowNanos) + ttl), ttl);
         }
+    }
+
+    /** Targets a retry must avoid: those an earlier attempt of the same request already tried. */
+    interface Excluded {
+        boolean excluded(RoutingInputs in, int target);
     }
 
     @Override
     public void selectAnother(Route route, RoutingRequest request, RoutingTarget exclude, RoutingDecision out) {
+        current();
+        selectAnother(route, request, exclude == null ? -1 : snapshot.indexOf(exclude), null, out);
+    }
+
+    /** {@link #selectAnother} avoiding {@code excludedTarget} and every target {@code excluded} names. */
+    void selectAnother(Route route, RoutingRequest request, int excludedTarget, Excluded excluded,
+                       RoutingDecision out) {
         RoutingInputs in = current();
         out.reset();
         RoutePlan plan = snapshot.plan(route);
@@ -275,12 +296,19 @@ final class LoopRouter implements RoutingSelector {
             out.reject(503, "no routing plan for route " + route.name(), 0);
             return;
         }
-        long now = engine.nanoTime();
-        int excluded = exclude == null ? -1 : snapshot.indexOf(exclude);
+        long now = now(request.startNanos());
         boolean hop = request.header(RoutingDecision.HOP_HEADER) != null;
-        if (markAllowed(in, plan, HttpMethods.isSafe(request.method()), hop, excluded, now) == 0) {
+        if (markAllowed(in, plan, HttpMethods.isSafe(request.method()), hop, excludedTarget, now) == 0) {
             out.reject(503, "no other mirror may serve this request", 1);
             return;
+        }
+        if (excluded != null) {
+            for (int m = 0; m < plan.members.length; m++) {
+                if (excluded.excluded(in, plan.members[m])) {
+                    allowed[m] = false;
+                    available[m] = false;
+                }
+            }
         }
         snapshot.location.resolve(request, user, counters);
         int chosen = bestMirror(in, plan, now, false);
@@ -320,7 +348,8 @@ final class LoopRouter implements RoutingSelector {
                 ok = false;
             }
             allowed[m] = ok;
-            available[m] = ok && in.healthy[g] && !in.draining[g] && ejectedUntilNanos[g] - now <= 0;
+            available[m] = ok && in.healthy[g] && !in.draining[g] && ejectedUntilNanos[g] - now <= 0
+                    && in.proxyAvailable(g);
             if (ok) {
                 count++;
             }
@@ -487,7 +516,7 @@ final class LoopRouter implements RoutingSelector {
         if (!observed[g]) {
             return prior;
         }
-        double decayed = prior + (ewmaNanos[g] - prior) * Math.exp(-(now - stampNanos[g]) / decayNanos);
+        double decayed = prior + (ewmaNanos[g] - prior) * FastExp.negExp((now - stampNanos[g]) / decayNanos);
         return observedShare * decayed + (1 - observedShare) * prior;
     }
 
@@ -503,7 +532,7 @@ final class LoopRouter implements RoutingSelector {
         } else if (latencyNanos > ewmaNanos[g]) {
             ewmaNanos[g] = latencyNanos;
         } else {
-            double w = Math.exp(-(now - stampNanos[g]) / decayNanos);
+            double w = FastExp.negExp((now - stampNanos[g]) / decayNanos);
             ewmaNanos[g] = ewmaNanos[g] * w + latencyNanos * (1 - w);
         }
         stampNanos[g] = now;
@@ -532,13 +561,13 @@ final class LoopRouter implements RoutingSelector {
     // ---------------------------------------------------------------- feedback
 
     @Override
-    public void onResponse(Route route, RoutingTarget target, int status, long latencyNanos) {
+    public void onResponse(Route route, RoutingTarget target, int status, long latencyNanos, long nowNanos) {
         current();
         int g = snapshot.indexOf(target);
         if (g < 0) {
             return;
         }
-        long now = engine.nanoTime();
+        long now = now(nowNanos);
         release(g);
         if (route != null) {
             RoutePlan plan = snapshot.plan(route);
@@ -565,7 +594,7 @@ final class LoopRouter implements RoutingSelector {
             return;
         }
         release(g);
-        fail(g, engine.nanoTime());
+        fail(g, lastNowNanos);
     }
 
     private void release(int g) {
@@ -575,6 +604,11 @@ final class LoopRouter implements RoutingSelector {
     }
 
     private void fail(int g, long now) {
+        if (!observed[g] || ewmaNanos[g] < FAILURE_PENALTY_NANOS) {
+            observed[g] = true;
+            ewmaNanos[g] = FAILURE_PENALTY_NANOS;
+            stampNanos[g] = now;
+        }
         if (++failures[g] >= engine.settings().consecutiveFailuresToEject()) {
             failures[g] = 0;
             ejectedUntilNanos[g] = now + engine.settings().ejectionMillis() * 1_000_000L;
@@ -592,7 +626,7 @@ final class LoopRouter implements RoutingSelector {
             counters.increment(RoutingCounters.RETRY_NOT_ELIGIBLE);
             return false;
         }
-        if (!budgets[plan.index].tryWithdraw(engine.nanoTime())) {
+        if (!budgets[plan.index].tryWithdraw(lastNowNanos)) {
             counters.increment(RoutingCounters.RETRY_BUDGET_EXHAUSTED);
             return false;
         }
@@ -625,7 +659,7 @@ final class LoopRouter implements RoutingSelector {
         if (plan == null || !plan.hedges || !HttpMethods.isGetOrHead(method)) {
             return -1;
         }
-        long p95 = latencies[plan.index].quantileNanos(engine.nanoTime());
+        long p95 = latencies[plan.index].quantileNanos(lastNowNanos);
         if (p95 < 0) {
             return -1;
         }
@@ -646,7 +680,7 @@ final class LoopRouter implements RoutingSelector {
             return null;
         }
         int chosenIndex = chosen == null ? -1 : snapshot.indexOf(chosen);
-        long now = engine.nanoTime();
+        long now = now(request.startNanos());
         int best = -1;
         double bestScore = Double.MAX_VALUE;
         for (int m = 0; m < plan.members.length; m++) {
@@ -672,7 +706,7 @@ final class LoopRouter implements RoutingSelector {
     @Override
     public void onShadowResult(Route route, RoutingTarget shadow, int userStatus, long userLengthBytes,
                                int shadowStatus, long shadowLengthBytes, long shadowLatencyNanos) {
-        onResponse(null, shadow, shadowStatus, shadowLatencyNanos);
+        onResponse(null, shadow, shadowStatus, shadowLatencyNanos, lastNowNanos);
         if (userStatus != shadowStatus) {
             counters.increment(RoutingCounters.SHADOW_STATUS_MISMATCH);
         } else if (userLengthBytes != shadowLengthBytes) {
@@ -693,7 +727,7 @@ final class LoopRouter implements RoutingSelector {
     @Override
     public RoutingTarget verifyAffinityCookie(CharSequence value) {
         current();
-        int result = codec.verify(value, 0, value.length(), snapshot, engine.epochSeconds());
+        int result = codec.verify(value, 0, value.length(), snapshot, engine.epochSeconds(lastNowNanos));
         countCookie(result);
         return result == AffinityCookieCodec.OK ? snapshot.targets[codec.lastTargetIndex()] : null;
     }
@@ -705,7 +739,14 @@ final class LoopRouter implements RoutingSelector {
         if (g < 0) {
             throw new IllegalArgumentException("target: " + target + " (expected: a target of the current policy)");
         }
-        return codec.issue(snapshot, g, engine.epochSeconds() + ttlSeconds);
+        return codec.issue(snapshot, g, engine.epochSeconds(lastNowNanos) + ttlSeconds);
+    }
+
+    private long now(long nanos) {
+        if (nanos - lastNowNanos > 0) {
+            lastNowNanos = nanos;
+        }
+        return lastNowNanos;
     }
 
     // ---------------------------------------------------------------- randomness (xorshift64*)

@@ -39,7 +39,7 @@ final class RetryBudget {
     private void decay(long nowNanos) {
         long elapsed = nowNanos - lastDecayNanos;
         if (elapsed >= DECAY_STEP_NANOS) {
-            deposits *= Math.exp(-elapsed / DEPOSIT_LIFETIME_NANOS);
+            deposits *= FastExp.negExp(elapsed / DEPOSIT_LIFETIME_NANOS);
             lastDecayNanos = nowNanos;
         }
     }

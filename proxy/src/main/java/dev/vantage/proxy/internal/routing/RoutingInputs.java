@@ -4,7 +4,10 @@ import java.util.Set;
 
 import dev.vantage.config.MirrorRole;
 import dev.vantage.proxy.MirrorStatus;
+import dev.vantage.proxy.ProxyTopology;
 import dev.vantage.proxy.RoutingProbeView;
+import dev.vantage.proxy.RoutingTarget;
+import dev.vantage.proxy.UpstreamEndpoint;
 import dev.vantage.proxy.WeightSource;
 
 /**
@@ -25,9 +28,13 @@ final class RoutingInputs {
     final double[][] predictorWeight;
     final double[][] effectiveWeight;
     final boolean[] multiMaster;
+    /** The proxy's endpoint for each target (null when no proxy topology is bound or it lacks the target). */
+    final UpstreamEndpoint[] endpointOfTarget;
+    /** The target of each proxy endpoint, by {@link UpstreamEndpoint#index()} (null entries for others). */
+    final RoutingTarget[] targetOfEndpoint;
 
     RoutingInputs(RoutingSnapshot snapshot, WeightSource weights, MirrorStatus status, RoutingProbeView probes,
-                  Set<String> drainingKeys) {
+                  Set<String> drainingKeys, ProxyTopology topology) {
         this.snapshot = snapshot;
         int n = snapshot.targets.length;
         healthy = new boolean[n];
@@ -39,6 +46,19 @@ final class RoutingInputs {
             long rtt = probes.rttNanos(endpoint);
             probeRttNanos[i] = rtt >= 0 ? rtt : RoutingProbeView.RTT_UNKNOWN;
             draining[i] = drainingKeys.contains(snapshot.targets[i].key());
+        }
+        endpointOfTarget = new UpstreamEndpoint[n];
+        targetOfEndpoint = new RoutingTarget[topology == null ? 0 : topology.endpointIndexLimit()];
+        if (topology != null) {
+            for (int i = 0; i < n; i++) {
+                RoutingTarget target = snapshot.targets[i];
+                UpstreamEndpoint endpoint = target.local() ? localEndpoint(topology, target)
+                        : topology.ingress(target.siteId()).orElse(null);
+                endpointOfTarget[i] = endpoint;
+                if (endpoint != null) {
+                    targetOfEndpoint[endpoint.index()] = target;
+                }
+            }
         }
         int plans = snapshot.plans.length;
         role = new MirrorRole[plans][];
@@ -68,5 +88,22 @@ final class RoutingInputs {
                 }
             }
         }
+    }
+
+    private static UpstreamEndpoint localEndpoint(ProxyTopology topology, RoutingTarget target) {
+        for (UpstreamEndpoint endpoint : topology.endpoints()) {
+            if (endpoint.siteId().equals(target.siteId()) && endpoint.port() == target.endpoint().port()
+                    && endpoint.host().equals(target.endpoint().host())
+                    && !endpoint.groupName().equals(ProxyTopology.INGRESS_GROUP)) {
+                return endpoint;
+            }
+        }
+        return null;
+    }
+
+    /** Whether the proxy itself lets new requests go to target {@code g} (its health checks and draining). */
+    boolean proxyAvailable(int g) {
+        UpstreamEndpoint endpoint = endpointOfTarget[g];
+        return endpoint == null || endpoint.available();
     }
 }

@@ -34,6 +34,11 @@ class LocationResolverTest {
         public InetAddress clientAddress() {
             return client;
         }
+
+        @Override
+        public long startNanos() {
+            return 0;
+        }
     }
 
     private final LocationResolver resolver = new LocationResolver("X-Device-Location",

@@ -73,6 +73,7 @@ class RoutingEngineTest {
     };
 
     private RoutingEngine engine(Policy policy) {
+        request.clock = nanos::get;
         return RoutingEngine.builder(policy, "a").nanoClock(nanos::get).wallClock(wall).probeView(probes)
                 .mirrorStatus(status).weightSource((resource, site) -> weights.getOrDefault(site, 1.0)).build();
     }
@@ -88,7 +89,7 @@ class RoutingEngineTest {
         RoutingTarget target = decision.target();
         long latency = latencyMillis.getOrDefault(target.key(), 1L) * MS;
         nanos.addAndGet(latency);
-        selector.onResponse(route, target, 200, latency);
+        selector.onResponse(route, target, 200, latency, nanos.get());
         return target.key();
     }
 
@@ -160,7 +161,7 @@ class RoutingEngineTest {
         for (int i = 0; i < 50; i++) {
             assertThat(send(selector, web)).isEqualTo(first);
             assertThat(decision.setCookie()).isFalse();
-            selector.onResponse(web, decision.target(), 200, 100 * MS);
+            selector.onResponse(web, decision.target(), 200, 100 * MS, nanos.get());
         }
 
         String endpoint = first.substring(first.indexOf('|') + 1);
@@ -214,6 +215,7 @@ class RoutingEngineTest {
         assertThat(decision.setCookieValue()).isNotEqualTo(tampered);
 
         wall.millis += 3_601_000L;
+        engine.refreshInputs();
         assertThat(selector.verifyAffinityCookie(cookie)).isNull();
         request.header("Cookie", "vantage-affinity=" + cookie);
         send(selector, web);
@@ -248,7 +250,7 @@ class RoutingEngineTest {
         for (int u = 0; u < users; u++) {
             request.header("X-User-Id", "user-" + u);
             String target = send(selector, route);
-            selector.onResponse(route, decision.target(), 200, MS);
+            selector.onResponse(route, decision.target(), 200, MS, nanos.get());
             assignment.put("user-" + u, target);
         }
         request.header("X-User-Id", null);
@@ -282,7 +284,7 @@ class RoutingEngineTest {
         request.method("POST");
         for (int i = 0; i < 20; i++) {
             assertThat(send(selector, desk)).isEqualTo("a|127.0.0.1:9001");
-            selector.onResponse(desk, decision.target(), 200, MS);
+            selector.onResponse(desk, decision.target(), 200, MS, nanos.get());
         }
     }
 
@@ -357,7 +359,7 @@ class RoutingEngineTest {
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < 200; i++) {
             seen.add(send(selector, web));
-            selector.onResponse(web, decision.target(), 200, MS);
+            selector.onResponse(web, decision.target(), 200, MS, nanos.get());
         }
         assertThat(seen).contains("a|127.0.0.1:9001", "a|127.0.0.1:9002", "a|127.0.0.1:9003");
         assertThat(engine.metricsText()).contains("vantage_routing_panic_total 200");
@@ -371,7 +373,7 @@ class RoutingEngineTest {
                 .newSelector();
         for (int i = 0; i < 200; i++) {
             assertThat(send(selector, web)).isNotEqualTo("a|127.0.0.1:9001");
-            selector.onResponse(web, decision.target(), 200, MS);
+            selector.onResponse(web, decision.target(), 200, MS, nanos.get());
         }
     }
 
@@ -390,7 +392,7 @@ class RoutingEngineTest {
                 assertThat(shadow.siteId()).isIn("b", "c");
                 selector.onShadowResult(desk, shadow, 200, 10, i % 2 == 0 ? 200 : 500, 10, MS);
             }
-            selector.onResponse(desk, decision.target(), 200, MS);
+            selector.onResponse(desk, decision.target(), 200, MS, nanos.get());
         }
         assertThat(shadowed).isBetween(400, 600);
         request.method("POST");
@@ -454,7 +456,7 @@ class RoutingEngineTest {
         assertThat(selector.hedgeDelayNanos(web, "GET")).isEqualTo(-1);
         for (int i = 1; i <= 100; i++) {
             send(selector, web);
-            selector.onResponse(web, decision.target(), 200, i * MS);
+            selector.onResponse(web, decision.target(), 200, i * MS, nanos.get());
         }
         assertThat(selector.hedgeDelayNanos(web, "GET")).isBetween(94 * MS, 96 * MS);
         assertThat(selector.hedgeDelayNanos(web, "POST")).isEqualTo(-1);

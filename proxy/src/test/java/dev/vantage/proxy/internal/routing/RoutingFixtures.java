@@ -46,6 +46,7 @@ final class RoutingFixtures {
         String method = "GET";
         final Map<String, String> headers = new LinkedHashMap<>();
         InetAddress client;
+        java.util.function.LongSupplier clock = () -> 0L;
 
         Request() {
             try {
@@ -87,6 +88,11 @@ final class RoutingFixtures {
         @Override
         public InetAddress clientAddress() {
             return client;
+        }
+
+        @Override
+        public long startNanos() {
+            return clock.getAsLong();
         }
     }
 
