@@ -213,6 +213,41 @@ class RoutingThroughProxyTest {
     }
 
     @Test
+    void shouldCopyTheShadowShareOfReadsToTheShadowMirrorAndCompareTheAnswers() throws Exception {
+        DelayedOrigin originA = origin("origin-a", 0);
+        DelayedOrigin originB = origin("origin-b", 0);
+        int portA = freePort();
+        int portB = freePort();
+        Route desk = RoutingFixtures.route("desk", RouteTarget.resource("desk"), RouteMode.PROXY,
+                RoutingFixtures.stickiness(StickinessMode.OFF, false), 100, RetryPolicy.defaults(), Tenant.DEFAULT_ID);
+        Resource resource = new Resource("desk", Tenant.DEFAULT_ID, null, Resource.DEFAULT_BLOCK_SIZE_BYTES, "a",
+                List.of(new Mirror("a", MirrorRole.PRIMARY, "web"), new Mirror("b", MirrorRole.SHADOW, "web")),
+                null, null, null);
+        Policy policy = Policy.of(List.of(site("a", RoutingFixtures.FRANKFURT, portA, List.of(originA)),
+                site("b", RoutingFixtures.NEW_YORK, portB, List.of(originB))), List.of(), List.of(desk),
+                List.of(resource));
+        RoutingEngine engineA = RoutingEngine.builder(policy, "a").build();
+        closeables.add(engineA);
+        proxy(policy, "a", engineA);
+        proxy(policy, "b", RoutingEngine.builder(policy, "b").build());
+
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> response = get(portA, "/desk/file", "X-Device-Location", "50.0,8.6");
+            assertThat(response.body()).as("the user is always answered by the primary").isEqualTo("origin-a");
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(originB.requests()).isEqualTo(5);
+            assertThat(engineA.metricsText()).contains("vantage_routing_shadow_requests_total 5")
+                    .contains("vantage_routing_shadow_results_total{result=\"match\"} 5");
+        });
+        HttpRequest post = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + portA + "/desk/file"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build();
+        assertThat(client.send(post, HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("origin-a");
+        assertThat(engineA.metricsText()).as("writes are never shadowed")
+                .contains("vantage_routing_shadow_requests_total 5");
+    }
+
+    @Test
     void shouldRedirectToTheChosenSitesPublicUrl() throws Exception {
         DelayedOrigin originA = origin("origin-a", 0);
         DelayedOrigin originB = origin("origin-b", 0);
