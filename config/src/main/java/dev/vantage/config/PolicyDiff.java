@@ -2,6 +2,7 @@ package dev.vantage.config;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -280,7 +281,7 @@ public final class PolicyDiff {
             return "none";
         }
         if (value instanceof Double d) {
-            return d.isInfinite() ? "unlimited" : java.math.BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
+            return d.isInfinite() ? "unlimited" : BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
         }
         if (value instanceof Integer i && i == Integer.MAX_VALUE) {
             return "unlimited";

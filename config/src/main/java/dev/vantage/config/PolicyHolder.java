@@ -113,10 +113,10 @@ public final class PolicyHolder implements AutoCloseable {
         synchronized (reloadLock) {
             PolicySnapshot previous = current;
             lastError = null;
-            PolicyDiff diff = PolicyDiff.between(previous.policy(), next);
-            if (diff.isEmpty()) {
+            if (previous.policy().equals(next)) {
                 return new ReloadResult(ReloadResult.Status.UNCHANGED, previous, PolicyDiff.none(), List.of());
             }
+            PolicyDiff diff = PolicyDiff.between(previous.policy(), next);
             PolicySnapshot snapshot = PolicySnapshot.of(previous.version() + 1, next, clock.instant());
             current = snapshot;
             ReloadResult result = new ReloadResult(ReloadResult.Status.APPLIED, snapshot, diff, List.of());
@@ -173,17 +173,25 @@ public final class PolicyHolder implements AutoCloseable {
     private void watchLoop(WatchService service, Path name, long debounceMillis) {
         try {
             while (true) {
-                WatchKey key = service.take();
-                boolean relevant = relevant(key, name);
-                if (!relevant) {
+                if (!relevant(service.take(), name)) {
                     continue;
                 }
-                // Wait until the directory is quiet, then reload once.
-                WatchKey more;
-                while ((more = service.poll(debounceMillis, TimeUnit.MILLISECONDS)) != null) {
-                    relevant(more, name);
+                // Wait until the file has been quiet for the debounce time; other files' events do not extend it.
+                long debounceNanos = TimeUnit.MILLISECONDS.toNanos(debounceMillis);
+                long quietUntil = System.nanoTime() + debounceNanos;
+                long waitNanos;
+                while ((waitNanos = quietUntil - System.nanoTime()) > 0) {
+                    WatchKey more = service.poll(waitNanos, TimeUnit.NANOSECONDS);
+                    if (more != null && relevant(more, name)) {
+                        quietUntil = System.nanoTime() + debounceNanos;
+                    }
                 }
-                reload();
+                try {
+                    reload();
+                } catch (RuntimeException e) {
+                    // Keep watching: the next change may well load.
+                    LOG.log(System.Logger.Level.ERROR, "policy reload after a file change failed", e);
+                }
             }
         } catch (ClosedWatchServiceException | InterruptedException e) {
             // close() ends the watch.

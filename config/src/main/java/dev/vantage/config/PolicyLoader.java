@@ -3,8 +3,11 @@ package dev.vantage.config;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 import dev.vantage.config.internal.BindContext;
@@ -33,7 +36,7 @@ public final class PolicyLoader {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException e) {
             Problems problems = new Problems(name);
             problems.add(1, 1, "", "cannot read file: " + describe(e), "a readable UTF-8 YAML file");
             return new PolicyLoadResult(file, null, problems.sorted());
@@ -63,7 +66,7 @@ public final class PolicyLoader {
         try (Reader reader = new StringReader(text)) {
             root = YamlTreeReader.read(reader, problems);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
         if (root == null) {
             if (problems.isEmpty()) {
@@ -79,12 +82,11 @@ public final class PolicyLoader {
                 : new PolicyLoadResult(file, null, problems.sorted());
     }
 
-    private static String describe(Exception e) {
-        Throwable cause = e instanceof java.io.UncheckedIOException ? e.getCause() : e;
-        String kind = cause instanceof java.nio.file.NoSuchFileException ? "no such file"
-                : cause instanceof java.nio.charset.MalformedInputException ? "not UTF-8"
-                : cause.getClass().getSimpleName();
-        return cause.getMessage() == null || cause instanceof java.nio.charset.MalformedInputException
-                ? kind : kind + " " + cause.getMessage();
+    private static String describe(IOException e) {
+        if (e instanceof MalformedInputException) {
+            return "not UTF-8";
+        }
+        String kind = e instanceof NoSuchFileException ? "no such file" : e.getClass().getSimpleName();
+        return e.getMessage() == null ? kind : kind + " " + e.getMessage();
     }
 }

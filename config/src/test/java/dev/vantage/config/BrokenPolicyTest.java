@@ -28,8 +28,11 @@ class BrokenPolicyTest {
         assertThat(messages("unknown-key.yaml")).containsExactly(
                 "unknown-key.yaml:3:5 sites[0].regoin: unknown key (expected: a known key; did you mean 'region'?)",
                 "unknown-key.yaml:10:9 sites[0].upstreamGroups[0].helthCheck: unknown key"
-                        + " (expected: one of name, upstreams, pool, healthCheckPath)",
-                "unknown-key.yaml:14:1 predicter: unknown key (expected: a known key; did you mean 'predictor'?)");
+                        + " (expected: a known key; did you mean 'healthCheckPath'?)",
+                "unknown-key.yaml:14:1 predicter: unknown key (expected: a known key; did you mean 'predictor'?)",
+                "unknown-key.yaml:17:3 probes.interval: unknown key"
+                        + " (expected: a known key; did you mean 'intervalMillis'?)",
+                "unknown-key.yaml:18:3 probes.timout: unknown key (expected: a known key; did you mean 'timeoutMillis'?)");
     }
 
     @Test
@@ -103,6 +106,26 @@ class BrokenPolicyTest {
                         + " address:port that does not overlap site fra replication endpoint (127.0.0.1:17080))",
                 "overlapping-listeners.yaml:20:47 sites[1].listeners[1].port: 127.0.0.1:8443"
                         + " (expected: an address:port that does not overlap site fra listener alt (127.0.0.1:8443))");
+    }
+
+    @Test
+    void shouldReportProblemsBetweenRoutesResourcesAndTenants() {
+        Path volume = DIR.toAbsolutePath().resolve("data/vol.img");
+        assertThat(messages("cross-checks.yaml")).containsExactly(
+                "cross-checks.yaml:9:15 sites[0].upstreamGroups[1].name: web (expected: a unique upstream group name"
+                        + " within the site; already used at sites[0].upstreamGroups[0])",
+                "cross-checks.yaml:17:11 routes[0].mode: redirect"
+                        + " (expected: a publicUrl at every site that may serve the route (site fra has none))",
+                "cross-checks.yaml:18:24 routes[0].target.resource: desktop"
+                        + " (expected: a resource of the route's tenant globex (desktop belongs to acme))",
+                "cross-checks.yaml:21:20 routes[1].shadowPercent: 10 (expected: 0 for an upstream group target"
+                        + " (shadow traffic needs a resource with shadow mirrors))",
+                "cross-checks.yaml:29:16 resources[0].mirrors[1].site: fra"
+                        + " (expected: at most one mirror per site; already at resources[0].mirrors[0])",
+                "cross-checks.yaml:31:17 resources[1].volumePath: data/../data/vol.img"
+                        + " (expected: a volume file of its own (resource desktop uses the same file, " + volume + "))",
+                "cross-checks.yaml:34:32 resources[1].consistency.writeQuorum: 2"
+                        + " (expected: 1..1 (the number of mirrors))");
     }
 
     @Test

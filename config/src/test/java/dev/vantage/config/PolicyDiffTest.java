@@ -88,10 +88,18 @@ class PolicyDiffTest {
     @Test
     void shouldDescribeResourceChangesInsideNestedSettings() throws Exception {
         Policy before = PolicyLoader.loadOrThrow(THREE_SITE);
-        Policy after = threeSite("- {site: sin, role: shadow, upstreamGroup: desktop}",
-                "- {site: sin, role: replica, upstreamGroup: desktop}");
+        Policy after = threeSite("- {site: iad, role: shadow, upstreamGroup: desktop}",
+                "- {site: iad, role: replica, upstreamGroup: desktop}");
 
         assertThat(PolicyDiff.between(before, after).lines())
-                .containsExactly("~ resource desktop: mirrors[sin].role: shadow -> replica");
+                .containsExactly("~ resource desktop: mirrors[iad].role: shadow -> replica");
+    }
+
+    @Test
+    void shouldCoverEveryComponentOfPolicy() {
+        // PolicyDiff.between lists the sections it compares; a new Policy component must be added there too.
+        assertThat(java.util.Arrays.stream(Policy.class.getRecordComponents()).map(c -> c.getName()))
+                .containsExactly("localSiteId", "sites", "tenants", "routes", "resources", "probes", "predictor",
+                        "admin", "httpLimits", "location", "affinity");
     }
 }

@@ -230,4 +230,36 @@ class PolicyHolderTest {
             assertThat(reads.get()).isGreaterThan(reloads);
         }
     }
+
+    @Test
+    void shouldStopTheWatchThreadOnClose(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("policy.yaml"), versioned(1));
+        PolicyHolder holder = PolicyHolder.load(file);
+        holder.watch(Duration.ofMillis(50));
+        assertThat(watchThreads()).isNotEmpty();
+
+        holder.close();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> watchThreads().isEmpty());
+        assertThat(holder.current().version()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldHoldAPolicyWithoutAFile() throws Exception {
+        Policy policy = PolicyLoader.loadOrThrow(PolicyLoaderTest.EXAMPLES.resolve("minimal.yaml"));
+        try (PolicyHolder holder = PolicyHolder.of(policy)) {
+            assertThat(holder.file()).isEmpty();
+            assertThat(holder.reload().status()).isEqualTo(ReloadResult.Status.UNCHANGED);
+            assertThat(holder.current().routeTable().routes()).isEqualTo(policy.routes());
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> holder.watch(Duration.ofMillis(50)))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("watch: no policy file (expected: a holder created with load(file))");
+        }
+    }
+
+    private static List<Thread> watchThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().equals("vantage-policy-watch") && thread.isAlive())
+                .toList();
+    }
 }

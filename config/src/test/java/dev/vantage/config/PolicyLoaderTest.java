@@ -222,6 +222,10 @@ class PolicyLoaderTest {
                 .containsExactly(missing + ":1:1 cannot read file: no such file " + missing
                         + " (expected: a readable UTF-8 YAML file)");
 
+        Path latin1 = Files.write(dir.resolve("latin1.yaml"), new byte[] {'r', 'e', 'g', ':', ' ', (byte) 0xE9, '\n'});
+        assertThat(PolicyLoader.load(latin1).problems()).extracting(PolicyProblem::message)
+                .containsExactly(latin1 + ":1:1 cannot read file: not UTF-8 (expected: a readable UTF-8 YAML file)");
+
         Path empty = Files.writeString(dir.resolve("empty.yaml"), "# nothing\n");
         assertThat(PolicyLoader.load(empty).problems()).extracting(PolicyProblem::message)
                 .containsExactly(empty + ":1:1 empty document (expected: a policy with at least one site)");
@@ -261,5 +265,86 @@ class PolicyLoaderTest {
 
         assertThat(policy.routes().get(0).match().methods()).isEqualTo(Set.of("GET", "HEAD"));
         assertThat(policy.routes().get(0).match().hosts()).containsExactly("*.example.com", "example.com");
+    }
+
+    @Test
+    void shouldReuseAnchoredBlocksKeptUnderXKeys(@TempDir Path dir) {
+        Policy policy = parse(MINIMAL_SITE + """
+                x-defaults:
+                  retry: &retry {maxRetries: 1, retryOn: [reset]}
+                routes:
+                  - name: a
+                    match: {pathPrefix: /a}
+                    target: {upstreamGroup: web}
+                    retry: *retry
+                  - name: b
+                    target: {upstreamGroup: web}
+                    retry: *retry
+                """, dir);
+
+        assertThat(policy.routes()).extracting(Route::retry).allSatisfy(retry -> {
+            assertThat(retry.maxRetries()).isEqualTo(1);
+            assertThat(retry.retryOn()).containsExactly(RetryOn.RESET);
+        });
+    }
+
+    @Test
+    void shouldReportAnAliasedBlockAtItsAnchorAndEachUseByPath(@TempDir Path dir) {
+        PolicyLoadResult result = PolicyLoader.parse(MINIMAL_SITE + """
+                x-defaults:
+                  retry: &retry {maxRetries: 99}
+                routes:
+                  - name: a
+                    match: {pathPrefix: /a}
+                    target: {upstreamGroup: web}
+                    retry: *retry
+                """, "p.yaml", dir);
+
+        assertThat(result.problems()).extracting(PolicyProblem::message)
+                .containsExactly("p.yaml:10:30 routes[0].retry.maxRetries: 99 (expected: 0..10)");
+    }
+
+    @Test
+    void shouldRefuseASecondDocument(@TempDir Path dir) {
+        PolicyLoadResult result = PolicyLoader.parse(MINIMAL_SITE + "---\nsites: []\n", "p.yaml", dir);
+
+        assertThat(result.problems()).extracting(PolicyProblem::message)
+                .containsExactly("p.yaml:10:1 a second document (expected: one YAML document per policy file)");
+    }
+
+    @Test
+    void shouldNotSuggestOrAcceptXKeysBelowTheTop(@TempDir Path dir) {
+        PolicyLoadResult result = PolicyLoader.parse(MINIMAL_SITE + "probes: {x-note: fast}\n", "p.yaml", dir);
+
+        assertThat(result.problems()).hasSize(1);
+        assertThat(result.problems().get(0).message()).startsWith("p.yaml:9:10 probes.x-note: unknown key");
+    }
+
+    @Test
+    void shouldRequirePeakHoursForAPeakLimit(@TempDir Path dir) {
+        PolicyLoadResult result = PolicyLoader.parse(MINIMAL_SITE + """
+                resources:
+                  - id: vol
+                    volumePath: vol.img
+                    primarySite: fra
+                    mirrors: [{site: fra, role: primary, upstreamGroup: web}]
+                    replication:
+                      throttle: {bytesPerSecond: 100MiB/s, peakBytesPerSecond: 10MiB/s}
+                """, "p.yaml", dir);
+
+        assertThat(result.problems()).extracting(PolicyProblem::message).containsExactly(
+                "p.yaml:15:64 resources[0].replication.throttle.peakBytesPerSecond: 10MiB/s"
+                        + " (expected: 0, or peakHours with at least one window for the peak limit to apply in)");
+    }
+
+    @Test
+    void shouldReportEmptyListItems(@TempDir Path dir) {
+        PolicyLoadResult result = PolicyLoader.parse(MINIMAL_SITE.replace("upstreams: [127.0.0.1:28080]",
+                "upstreams: [127.0.0.1:28080, ~]") + "routes:\n  -\n", "p.yaml", dir);
+
+        assertThat(result.problems()).extracting(PolicyProblem::message).containsExactly(
+                "p.yaml:8:38 sites[0].upstreamGroups[0].upstreams[1]: null"
+                        + " (expected: host:port or {address: host:port, weight: W})",
+                "p.yaml:10:4 routes[0]: null (expected: a mapping)");
     }
 }

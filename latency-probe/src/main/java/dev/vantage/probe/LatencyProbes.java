@@ -188,6 +188,13 @@ public final class LatencyProbes implements AutoCloseable {
         ProbeRendering.appendPrometheus(out, core.table(), counters());
     }
 
+    /** The probe metrics in Prometheus text format. */
+    public String prometheus() {
+        StringBuilder out = new StringBuilder(1024);
+        appendPrometheus(out);
+        return out.toString();
+    }
+
     /** Appends the {@code /probes} admin view as one JSON object. Any thread. */
     public void appendJson(StringBuilder out) {
         ProbeRendering.appendJson(out, core.table(), counters());

@@ -50,7 +50,8 @@ public final class ProbeTable {
         for (int i = 0; sameTargets && i < copy.length; i++) {
             TargetStatus before = slots[i];
             TargetStatus after = copy[i];
-            sameTargets = before == null ? after == null : after != null && before.target().equals(after.target());
+            sameTargets = before == null ? after == null
+                    : after != null && (before.target() == after.target() || before.target().equals(after.target()));
         }
         return new ProbeTable(generation + 1, copy, sameTargets ? index : new Index(copy));
     }

@@ -55,6 +55,11 @@ public record LoadOptions(URI url, RateSchedule schedule, double durationSeconds
                 hlogFile);
     }
 
+    public LoadOptions withWarmup(double seconds) {
+        return new LoadOptions(url, schedule, durationSeconds, seconds, connections, threads, timeoutMillis,
+                connectTimeoutMillis, method, bodyBytes, headerLines, transport, scenario, hgrmFile, hlogFile);
+    }
+
     public LoadOptions withTimeouts(long requestTimeoutMillis, long connectAttemptTimeoutMillis) {
         return new LoadOptions(url, schedule, durationSeconds, warmupSeconds, connections, threads,
                 requestTimeoutMillis, connectAttemptTimeoutMillis, method, bodyBytes, headerLines, transport, scenario,

@@ -40,22 +40,25 @@ class LoadGeneratorTest {
 
     @Test
     void shouldChargeAOneSecondStallToEveryRequestScheduledDuringItAndKeepTheRate() throws Exception {
-        server.stall(1_000, 1_000);
+        // Two seconds of warm-up (not measured), then the stall from 1 s to 2 s into the measured 3 s.
+        server.stall(3_000, 1_000);
         Path hgrm = dir.resolve("stall.hgrm");
         Path hlog = dir.resolve("stall.hlog");
-        LoadOptions options = LoadOptions.openLoop(server.uri("/"), 200, 3).withConnections(8, 1)
+        LoadOptions options = LoadOptions.openLoop(server.uri("/"), 100, 3).withWarmup(2).withConnections(8, 1)
                 .withOutputs(hgrm, hlog);
 
-        LoadResult result = LoadGenerator.run(options, QUIET);
+        LoadResult result = LoadGenerator.run(options, System.out);
+        System.out.println(result.loadgenLine());
 
-        // 200 requests are scheduled during the stall; those from its first half wait more than 500 ms.
+        // 100 requests are scheduled during the stall; the 50 from its first half wait more than 500 ms.
         // A closed-loop generator would show at most 8 slow requests (one per connection).
         Histogram latency = result.latencyMicros();
         assertThat(result.errors()).isZero();
-        assertThat(result.requests()).isBetween(595L, 605L);
+        assertThat(result.requests()).isBetween(295L, 305L);
         assertThat(result.percentileMicros(99)).isGreaterThanOrEqualTo(800_000);
-        assertThat(latency.getCountBetweenValues(500_000, latency.getMaxValue())).isGreaterThanOrEqualTo(60);
-        assertThat(result.achievedRequestsPerSecond()).isGreaterThanOrEqualTo(0.8 * 200);
+        assertThat(latency.getCountBetweenValues(500_000, latency.getMaxValue())).isGreaterThanOrEqualTo(30);
+        // Nothing scheduled was skipped, and the rate held (a starved machine delays the last responses a bit).
+        assertThat(result.achievedRequestsPerSecond()).isGreaterThanOrEqualTo(0.75 * 100);
         assertThat(HgrmFile.read(hgrm).totalCount()).isEqualTo(latency.getTotalCount());
         assertThat(HgrmFile.read(hgrm).valueAt(99)).isGreaterThanOrEqualTo(800.0);
         assertThat(intervalLogCount(hlog)).isEqualTo(latency.getTotalCount());

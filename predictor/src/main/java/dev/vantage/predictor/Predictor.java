@@ -52,7 +52,7 @@ public final class Predictor implements Agent, AutoCloseable {
     private final AtomicLong rejected = new AtomicLong();
     private volatile DecisionSnapshot snapshot = DecisionSnapshot.EMPTY;
     private volatile long[] gauges = new long[6];
-    private long lastDecisionMillis = Long.MIN_VALUE;
+    private long lastDecisionMillis = Long.MIN_VALUE / 2;
     private long decisions;
     private AgentRunner runner;
 

@@ -3,6 +3,7 @@ package dev.vantage.replication;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A running replication receiver of one site. Thread-safe: progress is read from immutable snapshots.
@@ -18,8 +19,14 @@ public interface ReceiverEndpoint extends AutoCloseable {
     /** Progress of every resource received here. */
     List<MirrorProgress> progress();
 
-    /** Refuses sessions and frames of {@code resourceId} with an epoch below {@code epoch} from now on. */
-    void fence(String resourceId, long epoch);
+    /**
+     * Refuses sessions and frames of {@code resourceId} with an epoch below {@code epoch} from now on; the future
+     * completes once the new minimum is durable.
+     */
+    CompletableFuture<Void> fence(String resourceId, long epoch);
+
+    /** Drops the local mirror of {@code resourceId} (session, volume file and state); completes when gone. */
+    CompletableFuture<Void> release(String resourceId);
 
     /** Stops listening and closes the volumes. */
     @Override

@@ -109,8 +109,13 @@ public final class ReplicationEngine implements AutoCloseable {
             }
 
             @Override
-            public void fence(String resourceId, long epoch) {
-                server.fence(resourceId, epoch);
+            public CompletableFuture<Void> fence(String resourceId, long epoch) {
+                return server.fence(resourceId, epoch);
+            }
+
+            @Override
+            public CompletableFuture<Void> release(String resourceId) {
+                return server.release(resourceId);
             }
 
             @Override
@@ -197,7 +202,7 @@ public final class ReplicationEngine implements AutoCloseable {
                     SyncResult result = new SyncResult(outcome.planned(), outcome.skipped(), stats.blocksSent.get(),
                             stats.referencesSent.get(), stats.framesResent.get(), outcome.sentThisAttempt(),
                             stats.rawBytesSent.get(), stats.wireBytes.get(), attempt, outcome.lastSequence(),
-                            System.nanoTime() - start);
+                            System.nanoTime() - start, stats.frameBytesPerSecond());
                     stream.finished(result, volume.dirtyCount(request.peerId()), clock.millis());
                     if (request.listener() != null) {
                         request.listener().accept(stream.progress(start));

@@ -14,8 +14,11 @@ package dev.vantage.replication;
  * @param attempts              sessions it took (1 when nothing failed)
  * @param lastSequence          the stream's last durable sequence
  * @param durationNanos         wall time
+ * @param frameBytesPerSecond   rate of block frames on the wire between the first and the last (what the throttle
+ *                              limits), 0 when fewer than two were sent
  */
 public record SyncResult(long blocksPlanned, long blocksSkipped, long blocksSent, long referencesSent,
                          long framesResent, long lastAttemptBlocksSent, long rawBytesSent, long wireBytes,
-                         int attempts, long lastSequence, long durationNanos) {
+                         int attempts, long lastSequence, long durationNanos,
+                         double frameBytesPerSecond) {
 }

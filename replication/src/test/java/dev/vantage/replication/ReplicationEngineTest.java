@@ -168,10 +168,23 @@ class ReplicationEngineTest {
         ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                 () -> run(request(src, receiver).withEpoch(4)));
         assertThat(e.getCause()).hasMessageContaining("epoch 4 is older than 5 (fenced)");
-        receiver.fence("res-1", 7);
+        receiver.fence("res-1", 7).get(10, TimeUnit.SECONDS);
         assertThatThrownBy(() -> run(request(src, receiver).withEpoch(6)))
                 .hasMessageContaining("epoch 6 is older than 7 (fenced)");
         assertThat(run(request(src, receiver).withEpoch(7)).attempts()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldDeleteTheMirrorOnRelease() throws Exception {
+        Path src = sourceVolume(4);
+        ReceiverEndpoint receiver = mirror.startReceiver(ANY, dir.resolve("mirror"));
+        run(request(src, receiver));
+        assertThat(dir.resolve("mirror/res-1.vol")).exists();
+        receiver.release("res-1").get(10, TimeUnit.SECONDS);
+        assertThat(dir.resolve("mirror/res-1.vol")).doesNotExist();
+        assertThat(dir.resolve("mirror/res-1.vol.vantage")).doesNotExist();
+        assertThat(receiver.progress("res-1")).isEmpty();
+        assertThat(run(request(src, receiver)).blocksSent()).isEqualTo(4);
     }
 
     @Test

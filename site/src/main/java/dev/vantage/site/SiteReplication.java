@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 import dev.vantage.config.MirrorRole;
 import dev.vantage.config.Policy;
@@ -39,6 +40,7 @@ public final class SiteReplication implements ReplicationActions, MirrorStatus {
     private final Coordinator coordinator;
     private final Map<String, ReplicationEngine> engines = new ConcurrentHashMap<>();
     private final Map<String, Path> dataDirectories = new ConcurrentHashMap<>();
+    private final Map<String, Supplier<Policy>> views = new ConcurrentHashMap<>();
     private volatile Policy policy;
 
     public SiteReplication(Policy policy, Coordinator coordinator) {
@@ -46,10 +48,14 @@ public final class SiteReplication implements ReplicationActions, MirrorStatus {
         this.coordinator = coordinator;
     }
 
-    /** Adds a site of this process: its engine and data directory. */
-    public void addSite(String siteId, ReplicationEngine engine, Path dataDirectory) {
+    /**
+     * Adds a site of this process: its engine, data directory and its own view of the policy (the addresses it
+     * reaches its peers at, which differ from the shared policy when the peers sit behind WAN links).
+     */
+    public void addSite(String siteId, ReplicationEngine engine, Path dataDirectory, Supplier<Policy> view) {
         engines.put(siteId, engine);
         dataDirectories.put(siteId, dataDirectory);
+        views.put(siteId, view);
     }
 
     public void applyPolicy(Policy newPolicy) {
@@ -104,7 +110,8 @@ public final class SiteReplication implements ReplicationActions, MirrorStatus {
 
     private void start(String resourceId, String fromSiteId, String toSiteId, long epoch, ReplicationMode mode) {
         ReplicationEngine engine = engines.get(fromSiteId);
-        Policy p = policy;
+        Supplier<Policy> view = views.get(fromSiteId);
+        Policy p = view != null ? view.get() : policy;
         Optional<Resource> resource = p.resource(resourceId);
         Optional<Site> destination = p.site(toSiteId);
         if (engine == null || resource.isEmpty() || destination.isEmpty()

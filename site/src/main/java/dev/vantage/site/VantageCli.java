@@ -12,12 +12,16 @@ import picocli.CommandLine.Command;
         description = "Vantage software-defined edge router.",
         subcommands = {
                 VantageCli.VersionCommand.class,
-                ValidateCommand.class,
+                DemoCommand.class,
                 DiffCommand.class,
                 PredictEvalCommand.class,
-                WanCommand.class,
-                RunCommand.class,
                 ProxyCommand.class,
+                ReceiveCommand.class,
+                ReplicateCommand.class,
+                RunCommand.class,
+                ValidateCommand.class,
+                VerifyCommand.class,
+                WanCommand.class,
         })
 public final class VantageCli implements Callable<Integer> {
 

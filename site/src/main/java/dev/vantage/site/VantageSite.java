@@ -19,7 +19,10 @@ import dev.vantage.config.PolicyDiff;
 import dev.vantage.config.PolicyHolder;
 import dev.vantage.config.PolicySnapshot;
 import dev.vantage.config.ReloadResult;
+import dev.vantage.config.Mirror;
+import dev.vantage.config.MirrorRole;
 import dev.vantage.config.Resource;
+import dev.vantage.config.RouteTable;
 import dev.vantage.config.Site;
 import dev.vantage.config.Transport;
 import dev.vantage.predictor.DecisionSnapshot;
@@ -67,6 +70,8 @@ public final class VantageSite implements AutoCloseable {
     private ProxyServer proxy;
     private ScheduledExecutorService housekeeping;
     private final List<AutoCloseable> schedules = new ArrayList<>();
+    private AutoCloseable coordinatorWatch;
+    private volatile Policy effective;
     private volatile boolean closed;
 
     private VantageSite(Builder b) {
@@ -159,11 +164,16 @@ public final class VantageSite implements AutoCloseable {
             probes.applyPolicy(policy, siteId);
 
             replicationEngine = ReplicationEngine.create(siteId);
-            replication.addSite(siteId, replicationEngine, dataDirectory);
+            replication.addSite(siteId, replicationEngine, dataDirectory, policyHolder::policy);
             if (site.replicationAddress() != null) {
-                receiver = replicationEngine.startReceiver(
-                        new InetSocketAddress(site.replicationAddress().host(), site.replicationAddress().port()),
-                        resourceId -> SiteReplication.volumePath(dataDirectory, resourceId));
+                try {
+                    receiver = replicationEngine.startReceiver(
+                            new InetSocketAddress(site.replicationAddress().host(), site.replicationAddress().port()),
+                            resourceId -> SiteReplication.volumePath(dataDirectory, resourceId));
+                } catch (IOException | RuntimeException e) {
+                    throw new IOException("site " + siteId + ": replication endpoint " + site.replicationAddress()
+                            + " cannot be bound (" + e.getMessage() + ")", e);
+                }
             }
             for (Resource resource : policy.resources()) {
                 coordinator.registerPrimary(resource.id(), resource.primarySite());
@@ -187,13 +197,20 @@ public final class VantageSite implements AutoCloseable {
 
             ProxyServer.Builder proxyBuilder = ProxyServer.builder(policy, siteId)
                     .threads(threads)
+                    .selector(routing.upstreamSelector())
                     .routes(policyHolder.current().routeTable())
                     .accessLog(dataDirectory.resolve("access.log"))
                     .accessSink(this::onAccess);
             if (transportOverride != null) {
                 proxyBuilder.transport(transportOverride);
             }
-            proxy = proxyBuilder.build().start();
+            try {
+                proxy = proxyBuilder.build().start();
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("site " + siteId + ": proxy listeners " + site.listeners().stream()
+                        .map(l -> l.address() + ":" + l.port()).toList() + " or admin " + site.adminAddress()
+                        + " cannot be started (" + e.getMessage() + ")", e);
+            }
             registerAdminPaths(proxy.admin());
 
             housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -202,8 +219,9 @@ public final class VantageSite implements AutoCloseable {
                 return t;
             });
             housekeeping.scheduleWithFixedDelay(this::refreshRouting, 100, 100, TimeUnit.MILLISECONDS);
-            scheduleReplication(policy);
             policyHolder.addListener(this::onPolicyChange);
+            coordinatorWatch = coordinator.watch(change -> housekeeping.execute(this::applyEffectivePolicy));
+            housekeeping.execute(this::applyEffectivePolicy);
             LOG.info(() -> "site " + siteId + " started: proxy " + proxy.listenAddresses() + " (" + proxy.transportName()
                     + "), admin " + proxy.adminAddress() + ", replication " + (receiver == null ? "-" : receiver.address())
                     + ", coordinator " + coordinator.describe());
@@ -280,15 +298,61 @@ public final class VantageSite implements AutoCloseable {
         }
         replication.applyPolicy(policy);
         probes.applyPolicy(policy, siteId);
-        routing.reload(policy);
-        proxy.updatePolicy(policy, current.routeTable());
-        scheduleReplication(policy);
+        housekeeping.execute(this::applyEffectivePolicy);
         LOG.info(() -> "site " + siteId + ": policy version " + current.version() + " applied");
+    }
+
+    /**
+     * The operator's policy overlaid with what the coordinator knows now: the current primary of each resource
+     * (after promotions) and the mirrors the lifecycle controller created. Routing, the proxy and the primary-side
+     * replication streams follow it. Runs on the housekeeping thread only.
+     */
+    private void applyEffectivePolicy() {
+        if (closed) {
+            return;
+        }
+        Policy next = effectivePolicy(policyHolder.policy(), coordinator);
+        if (next.equals(effective)) {
+            return;
+        }
+        effective = next;
+        routing.reload(next);
+        proxy.updatePolicy(next, RouteTable.of(next));
+        scheduleReplication(next);
+    }
+
+    /** {@code base} with each resource's primary and mirror set as the coordinator records them. */
+    static Policy effectivePolicy(Policy base, Coordinator coordinator) {
+        List<Resource> resources = new ArrayList<>();
+        for (Resource r : base.resources()) {
+            String leased = coordinator.primary(r.id()).map(Coordinator.PrimaryLease::siteId).orElse(r.primarySite());
+            String group = r.mirrorAt(r.primarySite()).map(Mirror::upstreamGroup)
+                    .orElse(r.mirrors().isEmpty() ? null : r.mirrors().get(0).upstreamGroup());
+            List<Mirror> mirrors = new ArrayList<>();
+            for (Mirror m : r.mirrors()) {
+                MirrorRole role = m.site().equals(leased) ? MirrorRole.PRIMARY
+                        : m.role() == MirrorRole.PRIMARY ? MirrorRole.SHADOW : m.role();
+                mirrors.add(new Mirror(m.site(), role, m.upstreamGroup()));
+            }
+            for (String siteId : coordinator.mirrorSites(r.id())) {
+                boolean known = mirrors.stream().anyMatch(m -> m.site().equals(siteId));
+                boolean servable = group != null && base.site(siteId).flatMap(s -> s.upstreamGroup(group)).isPresent();
+                if (!known && servable) {
+                    mirrors.add(new Mirror(siteId, siteId.equals(leased) ? MirrorRole.PRIMARY : MirrorRole.SHADOW,
+                            group));
+                }
+            }
+            String primary = mirrors.stream().anyMatch(m -> m.site().equals(leased)) ? leased : r.primarySite();
+            resources.add(new Resource(r.id(), r.tenant(), r.volumePath(), r.blockSizeBytes(), primary, mirrors,
+                    r.replication(), r.consistency(), r.conflictPolicy()));
+        }
+        return new Policy(base.localSiteId(), base.sites(), base.tenants(), base.routes(), resources, base.probes(),
+                base.predictor(), base.admin(), base.httpLimits(), base.location(), base.affinity());
     }
 
     private void registerAdminPaths(AdminServer admin) {
         admin.register("GET", "/probes", r -> AdminServer.Response.json(probes.json()));
-        admin.register("GET", "/routes", r -> AdminServer.Response.json(routing.routesJson()));
+        routing.installAdmin(admin);
         admin.register("GET", "/replication", r -> AdminServer.Response.json(replicationEngine.toJson()));
         admin.register("GET", "/predictor", r -> AdminServer.Response.json(predictorJson(predictor)));
         admin.register("POST", "/reload", r -> {
@@ -306,7 +370,6 @@ public final class VantageSite implements AutoCloseable {
             return AdminServer.Response.text("draining " + endpoint + "\n");
         });
         admin.addMetricsSource(out -> probes.appendPrometheus(out));
-        admin.addMetricsSource(out -> out.append(routing.metricsText()));
         admin.addMetricsSource(out -> out.append(replicationEngine.renderPrometheus()));
         admin.addMetricsSource(out -> out.append(predictor.metricsText()));
     }
@@ -383,6 +446,7 @@ public final class VantageSite implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        closeQuietly(coordinatorWatch);
         closeSchedules();
         if (housekeeping != null) {
             housekeeping.shutdownNow();

@@ -25,6 +25,7 @@ public final class Fields {
     private final BindContext context;
     private final Map<String, YamlNode.Entry> entries = new LinkedHashMap<>();
     private final Set<String> known = new LinkedHashSet<>();
+    private final Set<String> ignored = new LinkedHashSet<>();
     private final boolean valid;
 
     private Fields(YamlNode.Mapping mapping, String path, BindContext context, boolean valid) {
@@ -53,6 +54,14 @@ public final class Fields {
         }
         return new Fields(node == null ? EMPTY : new YamlNode.Mapping(List.of(), node.line(), node.column()), path,
                 context, false);
+    }
+
+    /** The fields of a list item, which must be a mapping; unlike {@link #of}, an empty item is a problem too. */
+    public static Fields item(YamlNode node, String path, BindContext context) {
+        if (isNull(node)) {
+            context.problems().add(node, path, "a mapping");
+        }
+        return of(node, path, context);
     }
 
     public boolean isValid() {
@@ -346,15 +355,31 @@ public final class Fields {
 
     /** Reports every key that no getter asked for, suggesting the closest known key. */
     public void finish() {
+        List<String> candidates = new ArrayList<>();
+        for (String key : known) {
+            if (!ignored.contains(key)) {
+                candidates.add(key);
+            }
+        }
         for (YamlNode.Entry entry : entries.values()) {
             if (known.contains(entry.key())) {
                 continue;
             }
-            String suggestion = Suggestions.closest(entry.key(), known);
+            String suggestion = Suggestions.closest(entry.key(), candidates);
             String expected = suggestion != null
                     ? "a known key; did you mean '" + suggestion + "'?"
-                    : "one of " + String.join(", ", known);
+                    : "one of " + String.join(", ", candidates);
             context.problems().add(entry.line(), entry.column(), child(entry.key()), "unknown key", expected);
+        }
+    }
+
+    /** Marks every key starting with {@code prefix} as known and ignored (e.g. {@code x-} blocks holding anchors). */
+    public void ignoreKeysStartingWith(String prefix) {
+        for (String key : entries.keySet()) {
+            if (key.startsWith(prefix)) {
+                known.add(key);
+                ignored.add(key);
+            }
         }
     }
 
@@ -367,7 +392,7 @@ public final class Fields {
         return List.copyOf(entries.values());
     }
 
-    static boolean isNull(YamlNode node) {
+    public static boolean isNull(YamlNode node) {
         return node instanceof YamlNode.Scalar scalar && scalar.kind() == YamlNode.Kind.NULL;
     }
 }

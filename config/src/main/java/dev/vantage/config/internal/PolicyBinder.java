@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.DayOfWeek;
 import java.time.LocalTime;
 import java.time.ZoneId;
@@ -11,6 +12,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -85,23 +87,23 @@ public final class PolicyBinder {
         List<Site> sites = new ArrayList<>();
         List<YamlNode> siteNodes = top.list("sites");
         for (int i = 0; i < siteNodes.size(); i++) {
-            add(sites, site(Fields.of(siteNodes.get(i), "sites[" + i + "]", context)));
+            add(sites, site(Fields.item(siteNodes.get(i), "sites[" + i + "]", context)));
         }
         requireItems(top, "sites", siteNodes, "at least one site");
         List<Tenant> tenants = new ArrayList<>();
         List<YamlNode> tenantNodes = top.list("tenants");
         for (int i = 0; i < tenantNodes.size(); i++) {
-            add(tenants, tenant(Fields.of(tenantNodes.get(i), "tenants[" + i + "]", context)));
+            add(tenants, tenant(Fields.item(tenantNodes.get(i), "tenants[" + i + "]", context)));
         }
         List<Route> routes = new ArrayList<>();
         List<YamlNode> routeNodes = top.list("routes");
         for (int i = 0; i < routeNodes.size(); i++) {
-            add(routes, route(Fields.of(routeNodes.get(i), "routes[" + i + "]", context)));
+            add(routes, route(Fields.item(routeNodes.get(i), "routes[" + i + "]", context)));
         }
         List<Resource> resources = new ArrayList<>();
         List<YamlNode> resourceNodes = top.list("resources");
         for (int i = 0; i < resourceNodes.size(); i++) {
-            add(resources, resource(Fields.of(resourceNodes.get(i), "resources[" + i + "]", context)));
+            add(resources, resource(Fields.item(resourceNodes.get(i), "resources[" + i + "]", context)));
         }
         ProbeSettings probes = probes(top.object("probes"));
         PredictorSettings predictor = predictor(top.object("predictor"));
@@ -109,6 +111,8 @@ public final class PolicyBinder {
         HttpLimits httpLimits = httpLimits(top.object("httpLimits"));
         LocationSettings location = location(top.object("location"));
         AffinitySettings affinity = affinity(top.object("affinity"));
+        // Top-level x- keys are free for operators, typically to hold YAML anchors (&name) reused below.
+        top.ignoreKeysStartingWith("x-");
         top.finish();
         return new Policy(localSite, sites, tenants, routes, resources, probes, predictor, admin, httpLimits, location,
                 affinity);
@@ -145,12 +149,12 @@ public final class PolicyBinder {
         List<Listener> listeners = new ArrayList<>();
         List<YamlNode> listenerNodes = f.list("listeners");
         for (int i = 0; i < listenerNodes.size(); i++) {
-            add(listeners, listener(Fields.of(listenerNodes.get(i), f.child("listeners") + "[" + i + "]", context)));
+            add(listeners, listener(Fields.item(listenerNodes.get(i), f.child("listeners") + "[" + i + "]", context)));
         }
         List<UpstreamGroup> groups = new ArrayList<>();
         List<YamlNode> groupNodes = f.list("upstreamGroups");
         for (int i = 0; i < groupNodes.size(); i++) {
-            add(groups, upstreamGroup(Fields.of(groupNodes.get(i), f.child("upstreamGroups") + "[" + i + "]", context)));
+            add(groups, upstreamGroup(Fields.item(groupNodes.get(i), f.child("upstreamGroups") + "[" + i + "]", context)));
         }
         f.finish();
         if (id == null || !f.isValid()) {
@@ -206,6 +210,10 @@ public final class PolicyBinder {
         if (node instanceof YamlNode.Scalar scalar && scalar.kind() == YamlNode.Kind.STRING) {
             HostPort address = parseHostPort(node, path);
             return address == null ? null : context.built(Upstream.of(address.host(), address.port()), path);
+        }
+        if (Fields.isNull(node)) {
+            context.problems().add(node, path, "host:port or {address: host:port, weight: W}");
+            return null;
         }
         Fields f = Fields.of(node, path, context);
         HostPort address = hostPort(f, "address", true);
@@ -287,7 +295,7 @@ public final class PolicyBinder {
             }
         }
         List<String> methods = f.strings("methods", "an HTTP method");
-        Set<String> methodSet = new java.util.LinkedHashSet<>();
+        Set<String> methodSet = new LinkedHashSet<>();
         for (int i = 0; i < methods.size(); i++) {
             String method = methods.get(i);
             if (!TOKEN.matcher(method).matches()) {
@@ -382,14 +390,14 @@ public final class PolicyBinder {
         int blockSize = (int) f.bytes("blockSizeBytes", Resource.DEFAULT_BLOCK_SIZE_BYTES,
                 Resource.MIN_BLOCK_SIZE_BYTES, Resource.MAX_BLOCK_SIZE_BYTES, false);
         if (Integer.bitCount(blockSize) != 1) {
-            context.problem(f.child("blockSizeBytes"), Integer.toString(blockSize),
+            context.problem(f.child("blockSizeBytes"), YamlNode.describe(f.node("blockSizeBytes")),
                     "a power of two in 4096..1048576 (4KiB..1MiB)");
         }
         String primarySite = f.requiredString("primarySite", "the site id of the initial primary");
         List<Mirror> mirrors = new ArrayList<>();
         List<YamlNode> mirrorNodes = f.list("mirrors");
         for (int i = 0; i < mirrorNodes.size(); i++) {
-            add(mirrors, mirror(Fields.of(mirrorNodes.get(i), f.child("mirrors") + "[" + i + "]", context)));
+            add(mirrors, mirror(Fields.item(mirrorNodes.get(i), f.child("mirrors") + "[" + i + "]", context)));
         }
         requireItems(f, "mirrors", mirrorNodes, "at least one mirror");
         ReplicationSettings replication = replication(f.object("replication"));
@@ -420,7 +428,7 @@ public final class PolicyBinder {
         List<Selection> selections = new ArrayList<>();
         List<YamlNode> nodes = f.list("selections");
         for (int i = 0; i < nodes.size(); i++) {
-            add(selections, selection(Fields.of(nodes.get(i), f.child("selections") + "[" + i + "]", context)));
+            add(selections, selection(Fields.item(nodes.get(i), f.child("selections") + "[" + i + "]", context)));
         }
         if (mode == ReplicationMode.SELECTIVE && nodes.isEmpty()) {
             context.problem(f.child("mode"), "selective", "at least one entry in selections for selective mode");
@@ -484,6 +492,10 @@ public final class PolicyBinder {
         long rate = f.bytes("bytesPerSecond", 0, 0, Long.MAX_VALUE, true);
         long peakRate = f.bytes("peakBytesPerSecond", 0, 0, Long.MAX_VALUE, true);
         List<TimeWindow> peakHours = windows(f, "peakHours");
+        if (peakRate > 0 && peakHours.isEmpty() && f.isValid()) {
+            context.problem(f.child("peakBytesPerSecond"), YamlNode.describe(f.node("peakBytesPerSecond")),
+                    "0, or peakHours with at least one window for the peak limit to apply in");
+        }
         f.finish();
         return new Throttle(rate, peakRate, peakHours);
     }
@@ -492,7 +504,7 @@ public final class PolicyBinder {
         List<TimeWindow> windows = new ArrayList<>();
         List<YamlNode> nodes = f.list(key);
         for (int i = 0; i < nodes.size(); i++) {
-            add(windows, window(Fields.of(nodes.get(i), f.child(key) + "[" + i + "]", context)));
+            add(windows, window(Fields.item(nodes.get(i), f.child(key) + "[" + i + "]", context)));
         }
         return windows;
     }
@@ -513,7 +525,7 @@ public final class PolicyBinder {
         if (zoneName != null) {
             try {
                 zone = ZoneId.of(zoneName);
-            } catch (java.time.DateTimeException e) {
+            } catch (DateTimeException e) {
                 context.problem(f.child("zone"), zoneName, "a time zone such as UTC or Europe/Berlin");
             }
         }
@@ -658,7 +670,7 @@ public final class PolicyBinder {
         List<CidrLocation> blocks = new ArrayList<>();
         List<YamlNode> nodes = f.list("cidrLocations");
         for (int i = 0; i < nodes.size(); i++) {
-            Fields c = Fields.of(nodes.get(i), f.child("cidrLocations") + "[" + i + "]", context);
+            Fields c = Fields.item(nodes.get(i), f.child("cidrLocations") + "[" + i + "]", context);
             String cidr = c.requiredString("cidr", "an address block such as 10.1.0.0/16");
             if (cidr != null && !Cidr.isValid(cidr)) {
                 context.problem(c.child("cidr"), cidr, "an address block such as 10.1.0.0/16 or 2001:db8::/32");

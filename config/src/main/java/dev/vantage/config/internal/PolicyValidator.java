@@ -2,12 +2,14 @@ package dev.vantage.config.internal;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 import dev.vantage.config.HostPort;
 import dev.vantage.config.Listener;
@@ -61,7 +63,7 @@ public final class PolicyValidator {
         checkVolumePaths(policy);
     }
 
-    private <T> Set<String> unique(List<T> items, java.util.function.Function<T, String> id, String key, String what) {
+    private <T> Set<String> unique(List<T> items, Function<T, String> id, String key, String what) {
         Map<String, T> seen = new HashMap<>();
         Set<String> ids = new LinkedHashSet<>();
         for (T item : items) {
@@ -97,7 +99,7 @@ public final class PolicyValidator {
                     sitePath + ".replicationAddress");
         }
         // In file order, so the later of two clashing sockets is the one reported.
-        endpoints.sort(java.util.Comparator.comparingInt((Endpoint e) -> context.nodeAt(e.path()).line())
+        endpoints.sort(Comparator.comparingInt((Endpoint e) -> context.nodeAt(e.path()).line())
                 .thenComparingInt(e -> context.nodeAt(e.path()).column()));
         List<Endpoint> earlierEndpoints = new ArrayList<>();
         for (Endpoint endpoint : endpoints) {
@@ -155,7 +157,7 @@ public final class PolicyValidator {
                         + " (" + id + " belongs to " + resource.tenant() + ")");
             }
             for (Mirror mirror : resource.mirrors()) {
-                policy.site(mirror.site()).ifPresent(servingSites::add);
+                policy.site(mirror.site()).filter(site -> !servingSites.contains(site)).ifPresent(servingSites::add);
             }
         } else {
             String group = route.target().upstreamGroup();
@@ -250,8 +252,9 @@ public final class PolicyValidator {
             }
             Resource first = seen.putIfAbsent(resource.volumePath(), resource);
             if (first != null) {
-                context.problem(context.pathOf(resource) + ".volumePath", resource.volumePath().toString(),
-                        "a volume file of its own; also used by resource " + first.id());
+                String path = context.pathOf(resource) + ".volumePath";
+                context.problem(path, YamlNode.describe(context.nodeAt(path)), "a volume file of its own (resource "
+                        + first.id() + " uses the same file, " + resource.volumePath() + ")");
             }
         }
     }

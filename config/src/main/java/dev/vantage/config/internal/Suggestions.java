@@ -3,7 +3,10 @@ package dev.vantage.config.internal;
 import java.util.Collection;
 import java.util.Locale;
 
-/** Finds the known word closest to a misspelt one (Levenshtein distance, case-insensitive). Stateless. */
+/**
+ * Finds the known word closest to a misspelt one: Levenshtein distance, case-insensitive, where a word that matches
+ * the beginning of a longer known word counts as one edit away from it. Stateless.
+ */
 public final class Suggestions {
 
     private Suggestions() {
@@ -16,7 +19,15 @@ public final class Suggestions {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : candidates) {
-            int distance = distance(lower, candidate.toLowerCase(Locale.ROOT));
+            String known = candidate.toLowerCase(Locale.ROOT);
+            int distance = distance(lower, known);
+            if (lower.length() >= 4 && known.length() > lower.length()) {
+                // A missing suffix is a common slip (connectTimeout for connectTimeoutMillis): compare with the
+                // candidate's beginning, at the cost of one edit.
+                for (int length = lower.length(); length <= lower.length() + 2 && length < known.length(); length++) {
+                    distance = Math.min(distance, distance(lower, known.substring(0, length)) + 1);
+                }
+            }
             if (distance < bestDistance) {
                 bestDistance = distance;
                 best = candidate;

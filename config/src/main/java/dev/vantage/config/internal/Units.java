@@ -1,5 +1,6 @@
 package dev.vantage.config.internal;
 
+import java.math.BigDecimal;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -60,7 +61,7 @@ public final class Units {
 
     private static long whole(String number, long multiplier) {
         try {
-            java.math.BigDecimal value = new java.math.BigDecimal(number).multiply(java.math.BigDecimal.valueOf(multiplier));
+            BigDecimal value = new BigDecimal(number).multiply(BigDecimal.valueOf(multiplier));
             return value.longValueExact();
         } catch (ArithmeticException e) {
             return -1;

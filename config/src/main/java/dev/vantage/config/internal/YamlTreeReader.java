@@ -9,6 +9,7 @@ import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.dataformat.yaml.YAMLAnchorReplayingFactory;
 import tools.jackson.dataformat.yaml.YAMLFactory;
 
 /**
@@ -17,7 +18,8 @@ import tools.jackson.dataformat.yaml.YAMLFactory;
  */
 public final class YamlTreeReader {
 
-    private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
+    // Replays anchored nodes at each alias (*name), so shared blocks work; their positions stay those of the anchor.
+    private static final YAMLFactory FACTORY = new YAMLAnchorReplayingFactory();
 
     private YamlTreeReader() {
     }
@@ -30,6 +32,12 @@ public final class YamlTreeReader {
                 return null;
             }
             YamlNode root = readValue(parser, token);
+            JsonToken extra = parser.nextToken();
+            if (extra != null) {
+                TokenStreamLocation at = parser.currentTokenLocation();
+                problems.add(at.getLineNr(), at.getColumnNr(), "", "a second document",
+                        "one YAML document per policy file");
+            }
             return root;
         } catch (JacksonException e) {
             TokenStreamLocation location = e.getLocation();
@@ -47,8 +55,7 @@ public final class YamlTreeReader {
         switch (token) {
             case START_OBJECT: {
                 List<YamlNode.Entry> entries = new ArrayList<>();
-                JsonToken next;
-                while ((next = parser.nextToken()) == JsonToken.PROPERTY_NAME) {
+                while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
                     TokenStreamLocation keyAt = parser.currentTokenLocation();
                     String key = parser.currentName();
                     YamlNode value = readValue(parser, parser.nextToken());

@@ -41,5 +41,10 @@ class UnitsTest {
     void shouldSuggestCloseWordsOnly() {
         assertThat(Suggestions.closest("regoin", java.util.List.of("id", "region", "location"))).isEqualTo("region");
         assertThat(Suggestions.closest("zzz", java.util.List.of("id", "region"))).isNull();
+        assertThat(Suggestions.closest("connectTimeout", java.util.List.of("connectTimeoutMillis", "idleTimeoutMillis")))
+                .isEqualTo("connectTimeoutMillis");
+        assertThat(Suggestions.closest("helthCheck", java.util.List.of("name", "upstreams", "healthCheckPath")))
+                .isEqualTo("healthCheckPath");
+        assertThat(Suggestions.closest("a", java.util.List.of("admin", "affinity"))).isNull();
     }
 }

@@ -37,6 +37,7 @@ final class ProbeAttempt extends ChannelInboundHandlerAdapter implements Channel
     private Channel channel;
     private ByteBuf received;
     private long requestSentNanos;
+    private boolean connected;
     private boolean done;
 
     ProbeAttempt(ProbeDriver driver, TargetSlot slot, long startNanos, long sequence) {
@@ -74,6 +75,7 @@ final class ProbeAttempt extends ChannelInboundHandlerAdapter implements Channel
             fail(describe(future.cause()));
             return;
         }
+        connected = true;
         ProbeTarget target = slot.target();
         switch (target.kind()) {
             case TCP_CONNECT -> succeed(driver.nanoTime() - startNanos);
@@ -199,7 +201,8 @@ final class ProbeAttempt extends ChannelInboundHandlerAdapter implements Channel
     @Override
     public void run() {
         if (!done) {
-            fail("timeout: no answer within " + slot.target().timeoutMillis() + " ms");
+            fail((connected ? "timeout: no answer within " : "connect timeout: not connected within ")
+                    + slot.target().timeoutMillis() + " ms");
         }
     }
 
@@ -265,5 +268,22 @@ final class ProbeAttempt extends ChannelInboundHandlerAdapter implements Channel
 
     static InetSocketAddress resolve(ProbeTarget target) {
         return new InetSocketAddress(target.address().host(), target.address().port());
+    }
+
+    /** Whether {@code host} is an IPv4 or IPv6 literal rather than a name. */
+    static boolean isIpLiteral(String host) {
+        if (host.indexOf(':') >= 0) {
+            return true;
+        }
+        int dots = 0;
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (c == '.') {
+                dots++;
+            } else if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return dots == 3;
     }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
@@ -33,6 +34,7 @@ public final class ProbeDriver implements AutoCloseable {
     /** Results within this window are published together, so 1 000 targets do not mean 1 000 table copies. */
     public static final long PUBLISH_DELAY_MILLIS = 5;
     private static final int PASSIVE_RING_BYTES = 1 << 16;
+    private static final long CLOSE_WAIT_MILLIS = 2_000;
 
     private final ProbeCore core;
     private final Transport transport;
@@ -41,11 +43,15 @@ public final class ProbeDriver implements AutoCloseable {
     private final PassiveRing passiveRing;
     private final SplittableRandom random;
     private final Runnable publishTask = this::publishNow;
+    private final Bootstrap connectBootstrap;
+    private final Bootstrap conversationBootstrap;
     private volatile long threadId = -1;
     private boolean publishScheduled;
     private ScheduledFuture<?> ejectionTimer;
     private long ejectionTimerAtNanos;
     private long attemptSequence;
+    private boolean closing;
+    private int inFlight;
 
     public ProbeDriver(ProbeCore core, Transport transport, String threadName, long randomSeed) {
         this.core = core;
@@ -55,6 +61,13 @@ public final class ProbeDriver implements AutoCloseable {
                 transport.ioHandlerFactory());
         this.loop = group.next();
         this.passiveRing = new PassiveRing(PASSIVE_RING_BYTES, loop, this::drainPassive);
+        // Connect probes reset instead of FIN: no TIME_WAIT per probe on this side (what HAProxy does for checks).
+        this.connectBootstrap = new Bootstrap().group(loop).channel(transport.channelClass())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0)
+                .option(ChannelOption.SO_LINGER, 0);
+        this.conversationBootstrap = new Bootstrap().group(loop).channel(transport.channelClass())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0)
+                .option(ChannelOption.TCP_NODELAY, true);
         loop.execute(() -> threadId = Thread.currentThread().getId());
     }
 
@@ -129,28 +142,50 @@ public final class ProbeDriver implements AutoCloseable {
 
     private void runProbe(TargetSlot slot) {
         slot.nextProbe = null;
-        if (slot.retired()) {
+        if (slot.retired() || closing) {
             return;
         }
-        ProbeTarget target = slot.target();
-        ProbeAttempt attempt = new ProbeAttempt(this, slot, nanoTime(), ++attemptSequence);
-        InetSocketAddress address = ProbeAttempt.resolve(target);
-        if (address.isUnresolved()) {
-            attempt.failBeforeConnect("unknown host: " + target.address().host());
-            return;
+        inFlight++;
+        ProbeAttempt attempt = null;
+        try {
+            attempt = new ProbeAttempt(this, slot, nanoTime(), ++attemptSequence);
+            startAttempt(attempt);
+        } catch (RuntimeException e) {
+            // Scheduled tasks swallow exceptions: record it, so that a target never silently stops being probed.
+            if (attempt == null) {
+                core.onProbeFailure(slot, "probe error: " + e);
+                onAttemptDone();
+                afterFailureWithoutAttempt(slot);
+            } else {
+                attempt.failBeforeConnect("probe error: " + e);
+            }
         }
-        Bootstrap bootstrap = new Bootstrap()
-                .group(loop)
-                .channel(transport.channelClass())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, target.timeoutMillis()))
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(attempt);
-        if (target.kind() == ProbeKind.TCP_CONNECT) {
-            // Reset instead of FIN: no TIME_WAIT per probe on this side (what HAProxy does for connect checks).
-            bootstrap.option(ChannelOption.SO_LINGER, 0);
+    }
+
+    private void startAttempt(ProbeAttempt attempt) {
+        TargetSlot slot = attempt.slot();
+        InetSocketAddress address = slot.resolvedAddress;
+        if (address == null) {
+            address = ProbeAttempt.resolve(slot.target());
+            if (address.isUnresolved()) {
+                attempt.failBeforeConnect("unknown host: " + slot.target().address().host());
+                return;
+            }
+            if (ProbeAttempt.isIpLiteral(slot.target().address().host())) {
+                // Nothing to look up again: keep it for the target's life. Names are resolved at every probe.
+                slot.resolvedAddress = address;
+            }
         }
-        ChannelFuture connect = bootstrap.connect(address);
+        // One Bootstrap per kind, reused: the probe thread is its only user, and connect() reads the handler
+        // synchronously. The attempt's own timeout covers the connect, so Netty schedules no second timer.
+        Bootstrap bootstrap = slot.target().kind() == ProbeKind.TCP_CONNECT ? connectBootstrap : conversationBootstrap;
+        ChannelFuture connect = bootstrap.handler(attempt).connect(address);
         attempt.start(connect);
+    }
+
+    /** Called by every attempt exactly once, when it completes or fails before connecting. */
+    void onAttemptDone() {
+        inFlight--;
     }
 
     void onSuccess(ProbeAttempt attempt, long rttNanos) {
@@ -164,9 +199,10 @@ public final class ProbeDriver implements AutoCloseable {
     }
 
     private void afterResult(ProbeAttempt attempt) {
+        onAttemptDone();
         schedulePublish();
         TargetSlot slot = attempt.slot();
-        if (slot.retired()) {
+        if (slot.retired() || closing) {
             return;
         }
         ProbeTarget target = slot.target();
@@ -174,6 +210,13 @@ public final class ProbeDriver implements AutoCloseable {
         double factor = 1 + jitterRatio * (2 * random.nextDouble() - 1);
         long intervalNanos = (long) (TimeUnit.MILLISECONDS.toNanos(target.intervalMillis()) * factor);
         scheduleProbe(slot, attempt.startNanos() + intervalNanos - nanoTime());
+    }
+
+    private void afterFailureWithoutAttempt(TargetSlot slot) {
+        schedulePublish();
+        if (!slot.retired()) {
+            scheduleProbe(slot, TimeUnit.MILLISECONDS.toNanos(slot.target().intervalMillis()));
+        }
     }
 
     private void schedulePublish() {
@@ -217,9 +260,26 @@ public final class ProbeDriver implements AutoCloseable {
         publishNow();
     }
 
-    /** Stops every probe and the event loop; waits up to 5 s for the thread to end. */
+    /**
+     * Stops starting probes, lets the ones in flight finish (each is bounded by its timeout, at most
+     * {@link #CLOSE_WAIT_MILLIS}), then stops the event loop; waits up to 5 s for the thread to end.
+     */
     @Override
     public void close() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
+        if (!loop.isShuttingDown()) {
+            while (true) {
+                io.netty.util.concurrent.Future<Integer> remaining = loop.submit(() -> {
+                    closing = true;
+                    return inFlight;
+                });
+                if (!remaining.awaitUninterruptibly(1, TimeUnit.SECONDS) || remaining.getNow() == null
+                        || remaining.getNow() == 0 || System.nanoTime() - deadline > 0) {
+                    break;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+            }
+        }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 }

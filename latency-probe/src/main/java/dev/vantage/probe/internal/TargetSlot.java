@@ -1,5 +1,6 @@
 package dev.vantage.probe.internal;
 
+import java.net.InetSocketAddress;
 import java.util.concurrent.ScheduledFuture;
 
 import dev.vantage.probe.ProbeTarget;
@@ -30,6 +31,9 @@ public final class TargetSlot {
     long lastProbeEpochMillis;
     long stateSinceEpochMillis;
     TargetStatus status;
+
+    /** The target's address when it is an IP literal (never looked up again), else {@code null}. */
+    InetSocketAddress resolvedAddress;
 
     /** The probe driver's handle on the next scheduled probe of this slot (probe thread only). */
     public ScheduledFuture<?> nextProbe;

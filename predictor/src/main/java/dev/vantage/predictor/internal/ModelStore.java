@@ -77,6 +77,7 @@ public final class ModelStore {
                 for (int i = 0; i < u.resourceCount; i++) {
                     out.int32(u.resources[i]);
                     out.float64(u.resourceWeight[i]);
+                    out.float64(u.resourceRecent[i]);
                     out.int64(u.resourceLastMillis[i]);
                 }
             }
@@ -142,6 +143,7 @@ public final class ModelStore {
             for (int i = 0; i < u.resourceCount; i++) {
                 u.resources[i] = resourceMap[in.int32()];
                 u.resourceWeight[i] = in.float64();
+                u.resourceRecent[i] = in.float64();
                 u.resourceLastMillis[i] = in.int64();
             }
             u.dirty = true;

@@ -169,7 +169,7 @@ public final class PredictorCore {
             u.placeLength = UserState.push(u.placeHistory, u.placeLength, place);
         }
         if (resource >= 0) {
-            u.use(resource, timeMillis, RESOURCE_TAU_MILLIS);
+            u.use(resource, timeMillis, RESOURCE_TAU_MILLIS, settings.horizonMillis());
             if (resource != u.lastResource()) {
                 resourceSequences.observe(u.resourceHistory, u.resourceLength, resource);
                 u.resourceLength = UserState.push(u.resourceHistory, u.resourceLength, resource);
@@ -364,7 +364,7 @@ public final class PredictorCore {
                 u.dirty = false;
             }
             for (int i = 0; i < u.resourceCount; i++) {
-                double rate = u.decayed(i, nowMillis, RESOURCE_TAU_MILLIS) / RESOURCE_TAU_MILLIS;
+                double rate = u.rate(i, nowMillis, RESOURCE_TAU_MILLIS, horizon);
                 double pUse = 1 - Math.exp(-rate * horizon);
                 if (pUse < 1e-4) {
                     continue;

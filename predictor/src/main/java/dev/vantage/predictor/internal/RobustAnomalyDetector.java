@@ -3,17 +3,18 @@ package dev.vantage.predictor.internal;
 import java.util.Arrays;
 
 /**
- * Robust anomaly detection on a stream of values: each value is compared with a seasonal expectation (the value
- * one long season ago, else one short season ago, else the previous value) and the residual's robust z-score
+ * Robust anomaly detection on a stream of values: each value is compared with a seasonal expectation (the median
+ * of the values one, two and three long seasons ago, else short seasons ago, else the previous value) and the residual's robust z-score
  * {@code (r - median) / (1.4826 MAD)} is taken over a trailing window of residuals; an alert is raised when
  * {@code |z|} exceeds the threshold and no alert was raised within the refractory period. The median and MAD are
  * recomputed every {@code refreshEvery} values (a sorted copy of the window), which keeps the cost per value low.
- * Anomalous values are replaced by their expectation in the seasonal history so that they do not echo one
- * season later. With {@code seasonal == false} the raw values are scored instead of residuals (the README baseline).
+ * With {@code seasonal == false} the raw values are scored instead of residuals (the README baseline).
  *
  * <p>Threading: single writer.
  */
 public final class RobustAnomalyDetector {
+
+    static final int LAGS = 3;
 
     private final int shortSeason;
     private final int longSeason;
@@ -49,25 +50,14 @@ public final class RobustAnomalyDetector {
         this.threshold = threshold;
         this.refractory = Math.max(0, refractory);
         this.seasonal = seasonal;
-        this.history = new double[Math.max(this.longSeason, this.shortSeason) + 1];
+        this.history = new double[LAGS * Math.max(this.longSeason, this.shortSeason) + 1];
         this.residuals = new double[this.window];
         this.sorted = new double[this.window];
     }
 
     /** Feeds the next value; returns true when it raises an alert. */
     public boolean offer(double value) {
-        double expected;
-        if (!seasonal) {
-            expected = 0;
-        } else if (longSeason > 0 && count >= longSeason) {
-            expected = history[(int) ((count - longSeason) % history.length)];
-        } else if (count >= shortSeason) {
-            expected = history[(int) ((count - shortSeason) % history.length)];
-        } else if (count > 0) {
-            expected = history[(int) ((count - 1) % history.length)];
-        } else {
-            expected = value;
-        }
+        double expected = seasonal ? expectation(value) : 0;
         history[(int) (count % history.length)] = value;
         long index = count++;
         double r = value - expected;
@@ -78,18 +68,45 @@ public final class RobustAnomalyDetector {
             }
             double scale = 1.4826 * mad;
             lastZ = scale > 0 ? (r - median) / scale : 0;
-            if (Math.abs(lastZ) > threshold) {
-                // An anomalous value must not become next season's expectation (it would echo a week later).
-                history[(int) (index % history.length)] = expected;
-                if (index - lastAlert > refractory) {
-                    alert = true;
-                    lastAlert = index;
-                }
+            if (Math.abs(lastZ) > threshold && index - lastAlert > refractory) {
+                alert = true;
+                lastAlert = index;
             }
         }
         residuals[(int) (residualCount % window)] = r;
         residualCount++;
         return alert;
+    }
+
+    /**
+     * The median of the same phase in the last {@link #LAGS} long seasons (the mean of two when only two exist;
+     * else short seasons, else the previous value): one anomalous reference then cannot echo a season later.
+     */
+    private double expectation(double value) {
+        int period = longSeason > 0 && count >= longSeason ? longSeason : count >= shortSeason ? shortSeason : 1;
+        if (count == 0) {
+            return value;
+        }
+        double a = Double.NaN;
+        double b = Double.NaN;
+        double c = Double.NaN;
+        for (int k = 1; k <= LAGS && (long) k * period <= count && (long) k * period < history.length; k++) {
+            double ref = history[(int) ((count - (long) k * period) % history.length)];
+            if (k == 1) {
+                a = ref;
+            } else if (k == 2) {
+                b = ref;
+            } else {
+                c = ref;
+            }
+        }
+        if (Double.isNaN(b)) {
+            return a;
+        }
+        if (Double.isNaN(c)) {
+            return (a + b) / 2;
+        }
+        return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
     }
 
     /** The robust z-score of the last value offered. */

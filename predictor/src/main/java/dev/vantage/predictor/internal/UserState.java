@@ -28,6 +28,7 @@ final class UserState {
     int resourceCount;
     final int[] resources = new int[MAX_RESOURCES];
     final double[] resourceWeight = new double[MAX_RESOURCES];
+    final double[] resourceRecent = new double[MAX_RESOURCES];
     final long[] resourceLastMillis = new long[MAX_RESOURCES];
 
     KalmanFilter2D kalman;
@@ -63,8 +64,11 @@ final class UserState {
         return length + 1;
     }
 
-    /** Adds one use of {@code resource} at {@code timeMillis}, decaying older uses with time constant tau. */
-    void use(int resource, long timeMillis, double tauMillis) {
+    /**
+     * Adds one use of {@code resource} at {@code timeMillis}, decaying older uses with a long time constant
+     * (habits over days) and a short one (the current session).
+     */
+    void use(int resource, long timeMillis, double tauMillis, double recentTauMillis) {
         int slot = -1;
         int oldest = 0;
         for (int i = 0; i < resourceCount; i++) {
@@ -84,9 +88,11 @@ final class UserState {
             }
             resources[slot] = resource;
             resourceWeight[slot] = 0;
+            resourceRecent[slot] = 0;
             resourceLastMillis[slot] = timeMillis;
         }
         resourceWeight[slot] = decayed(slot, timeMillis, tauMillis) + 1;
+        resourceRecent[slot] = decayedRecent(slot, timeMillis, recentTauMillis) + 1;
         resourceLastMillis[slot] = timeMillis;
     }
 
@@ -94,6 +100,18 @@ final class UserState {
     double decayed(int i, long timeMillis, double tauMillis) {
         long dt = Math.max(0, timeMillis - resourceLastMillis[i]);
         return resourceWeight[i] * Math.exp(-dt / tauMillis);
+    }
+
+    /** The session-scale decayed use count of slot {@code i} at {@code timeMillis}. */
+    double decayedRecent(int i, long timeMillis, double tauMillis) {
+        long dt = Math.max(0, timeMillis - resourceLastMillis[i]);
+        return resourceRecent[i] * Math.exp(-dt / tauMillis);
+    }
+
+    /** Uses per millisecond of slot {@code i}: the larger of the habit rate and the session rate. */
+    double rate(int i, long timeMillis, double tauMillis, double recentTauMillis) {
+        return Math.max(decayed(i, timeMillis, tauMillis) / tauMillis,
+                decayedRecent(i, timeMillis, recentTauMillis) / recentTauMillis);
     }
 
     long footprintBytes() {

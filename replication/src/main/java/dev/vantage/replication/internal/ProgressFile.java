@@ -1,28 +1,35 @@
 package dev.vantage.replication.internal;
 
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Properties;
+import java.util.zip.CRC32C;
 
 /**
  * The receiver's durable progress for one resource (highest epoch seen, last durable sequence, when it was last in
- * sync), replaced atomically: written to a temporary file, forced, then renamed over the old one.
+ * sync). Two 64-byte slots written alternately, each with a counter and a CRC32C, and forced: a crash mid-write
+ * tears at most the slot being written, and reading picks the valid slot with the highest counter. One fdatasync
+ * per update, no rename (this runs once per acknowledged batch). Not thread-safe: the receiver's applier owns it.
  */
-public final class ProgressFile {
+public final class ProgressFile implements AutoCloseable {
 
     /** The persisted values. */
     public record Progress(long epoch, long lastDurableSequence, long lastInSyncMillis) {
         public static final Progress INITIAL = new Progress(0, 0, -1);
     }
 
+    private static final long MAGIC = 0x5654505247524531L; // "VTPRGRE1"
+    private static final int SLOT_BYTES = 64;
+
     private final Path file;
+    private FileChannel channel;
+    private long counter;
+    private final ByteBuffer slot = ByteBuffer.allocate(SLOT_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    private final CRC32C crc = new CRC32C();
 
     public ProgressFile(Path file) {
         this.file = file;
@@ -32,29 +39,61 @@ public final class ProgressFile {
         if (!Files.exists(file)) {
             return Progress.INITIAL;
         }
-        Properties p = new Properties();
-        p.load(new StringReader(Files.readString(file, StandardCharsets.UTF_8)));
-        try {
-            return new Progress(Long.parseLong(p.getProperty("epoch", "0")),
-                    Long.parseLong(p.getProperty("lastDurableSequence", "0")),
-                    Long.parseLong(p.getProperty("lastInSyncMillis", "-1")));
-        } catch (NumberFormatException e) {
-            throw new IOException("progress file " + file + ": " + e.getMessage() + " (expected: integers)", e);
+        Progress best = Progress.INITIAL;
+        long bestCounter = -1;
+        FileChannel ch = channel();
+        for (int s = 0; s < 2; s++) {
+            slot.clear();
+            while (slot.hasRemaining() && ch.read(slot, (long) s * SLOT_BYTES + slot.position()) > 0) {
+                // read the whole slot
+            }
+            if (slot.position() < SLOT_BYTES || slot.getLong(0) != MAGIC) {
+                continue;
+            }
+            crc.reset();
+            crc.update(slot.array(), 0, 40);
+            if ((int) crc.getValue() != slot.getInt(40)) {
+                continue;
+            }
+            long c = slot.getLong(8);
+            if (c > bestCounter) {
+                bestCounter = c;
+                best = new Progress(slot.getLong(16), slot.getLong(24), slot.getLong(32));
+            }
         }
+        counter = Math.max(counter, bestCounter + 1);
+        return best;
     }
 
     public void write(Progress progress) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        String text = "epoch=" + progress.epoch() + "\nlastDurableSequence=" + progress.lastDurableSequence()
-                + "\nlastInSyncMillis=" + progress.lastInSyncMillis() + "\n";
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buf = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
-            ch.force(true);
+        long c = counter++;
+        slot.clear();
+        slot.putLong(0, MAGIC).putLong(8, c).putLong(16, progress.epoch()).putLong(24, progress.lastDurableSequence())
+                .putLong(32, progress.lastInSyncMillis());
+        crc.reset();
+        crc.update(slot.array(), 0, 40);
+        slot.putInt(40, (int) crc.getValue());
+        FileChannel ch = channel();
+        long position = (c & 1) * SLOT_BYTES;
+        while (slot.hasRemaining()) {
+            position += ch.write(slot, position);
         }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        ch.force(false);
+    }
+
+    private FileChannel channel() throws IOException {
+        if (channel == null) {
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+        }
+        return channel;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (channel != null) {
+            channel.close();
+            channel = null;
+        }
     }
 }

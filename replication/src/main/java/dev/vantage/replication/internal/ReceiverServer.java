@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -61,13 +62,14 @@ public final class ReceiverServer implements AutoCloseable {
         public final AtomicLong sessionsRefused = new AtomicLong();
     }
 
-    private enum Kind { FRAME, CORRUPT, DISCONNECT }
+    private enum Kind { FRAME, CORRUPT, DISCONNECT, CONTROL }
 
     private static final class InboundEvent {
         Kind kind;
         Connection connection;
         final Frame frame = new Frame();
         String error;
+        Runnable control;
     }
 
     private final Transport transport;
@@ -77,7 +79,6 @@ public final class ReceiverServer implements AutoCloseable {
     private final Counters counters = new Counters();
     private final Map<String, ResourceState> resources = new HashMap<>();
     private final Map<String, MirrorProgress> snapshots = new ConcurrentHashMap<>();
-    private final Map<String, Long> pendingFences = new ConcurrentHashMap<>();
     private Disruptor<InboundEvent> disruptor;
     private RingBuffer<InboundEvent> ring;
     private Channel serverChannel;
@@ -155,10 +156,76 @@ public final class ReceiverServer implements AutoCloseable {
 
     /**
      * Raises the minimum epoch of {@code resourceId} (after a promotion): sessions and frames of older epochs are
-     * refused from now on. Applied by the applier thread.
+     * refused from now on. Applied by the applier thread; the future completes once it is durable.
      */
-    public void fence(String resourceId, long epoch) {
-        pendingFences.merge(resourceId, epoch, Math::max);
+    public CompletableFuture<Void> fence(String resourceId, long epoch) {
+        return onApplier(() -> {
+            ResourceState rs = resource(resourceId);
+            if (epoch > rs.progress.epoch()) {
+                rs.progress = new ProgressFile.Progress(epoch, rs.progress.lastDurableSequence(),
+                        rs.progress.lastInSyncMillis());
+                rs.progressFile.write(rs.progress);
+                publish(rs, null);
+            }
+        });
+    }
+
+    /**
+     * Drops the local mirror of {@code resourceId}: closes any session, deletes the volume file and its state.
+     * The future completes when the files are gone.
+     */
+    public CompletableFuture<Void> release(String resourceId) {
+        return onApplier(() -> {
+            ResourceState rs;
+            synchronized (resources) {
+                rs = resources.remove(resourceId);
+            }
+            snapshots.remove(resourceId);
+            Path file = volumeResolver.apply(resourceId).toAbsolutePath();
+            if (rs != null) {
+                if (rs.active != null) {
+                    rs.active.refused = true;
+                    rs.active.channel.close();
+                }
+                if (rs.volume != null) {
+                    rs.volume.close();
+                }
+                rs.progressFile.close();
+            }
+            java.nio.file.Files.deleteIfExists(file);
+            Path state = file.resolveSibling(file.getFileName() + ".vantage");
+            if (java.nio.file.Files.isDirectory(state)) {
+                try (var paths = java.nio.file.Files.walk(state)) {
+                    for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        java.nio.file.Files.deleteIfExists(p);
+                    }
+                }
+            }
+        });
+    }
+
+    /** An action that may fail with an I/O error. */
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
+    private CompletableFuture<Void> onApplier(IoAction action) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        long seq = ring.next();
+        InboundEvent event = ring.get(seq);
+        event.kind = Kind.CONTROL;
+        event.connection = null;
+        event.frame.reset(FrameType.END);
+        event.control = () -> {
+            try {
+                action.run();
+                done.complete(null);
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        };
+        ring.publish(seq);
+        return done;
     }
 
     /** Decodes frames on the event loop and hands them to the applier. */
@@ -279,9 +346,9 @@ public final class ReceiverServer implements AutoCloseable {
         @Override
         public void onEvent(InboundEvent event, long sequence, boolean endOfBatch) throws IOException {
             try {
-                applyFences();
                 Connection conn = event.connection;
                 switch (event.kind) {
+                    case CONTROL -> event.control.run();
                     case FRAME -> onFrame(conn, event.frame);
                     case CORRUPT -> onCorrupt(conn, event.frame.sequence, event.error);
                     case DISCONNECT -> onDisconnect(conn);
@@ -293,6 +360,7 @@ public final class ReceiverServer implements AutoCloseable {
                     event.frame.payload = null;
                 }
                 event.connection = null;
+                event.control = null;
             }
             if (endOfBatch) {
                 for (Session s : touched) {
@@ -301,22 +369,6 @@ public final class ReceiverServer implements AutoCloseable {
                     }
                 }
                 touched.clear();
-            }
-        }
-
-        private void applyFences() throws IOException {
-            if (pendingFences.isEmpty()) {
-                return;
-            }
-            for (String id : List.copyOf(pendingFences.keySet())) {
-                long epoch = pendingFences.remove(id);
-                ResourceState rs = resource(id);
-                if (epoch > rs.progress.epoch()) {
-                    rs.progress = new ProgressFile.Progress(epoch, rs.progress.lastDurableSequence(),
-                            rs.progress.lastInSyncMillis());
-                    rs.progressFile.write(rs.progress);
-                    publish(rs, null);
-                }
             }
         }
 
@@ -383,10 +435,12 @@ public final class ReceiverServer implements AutoCloseable {
                 return;
             }
             if (rs.volume == null || rs.volume.blockSizeBytes() != blockSize) {
+                java.nio.file.Files.createDirectories(volumeResolver.apply(id).toAbsolutePath().getParent());
                 if (rs.volume != null) {
                     rs.volume.close();
                 }
                 rs.volume = Volume.open(volumeResolver.apply(id), blockSize, null);
+                rs.progressFile.close();
                 rs.progressFile = new ProgressFile(rs.volume.stateDir().resolve("receiver.state"));
                 ProgressFile.Progress stored = rs.progressFile.read();
                 rs.progress = new ProgressFile.Progress(Math.max(stored.epoch(), rs.progress.epoch()),
@@ -714,6 +768,7 @@ public final class ReceiverServer implements AutoCloseable {
                 if (rs.volume != null) {
                     rs.volume.close();
                 }
+                rs.progressFile.close();
             }
         }
     }

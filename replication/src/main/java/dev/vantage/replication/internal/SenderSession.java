@@ -58,6 +58,15 @@ public final class SenderSession {
         public volatile long unackedFrames;
         public volatile long remainingBlocks;
         public volatile String lastNackReason;
+        public volatile long firstFrameNanos;
+        public volatile long lastFrameNanos;
+        public final AtomicLong framedBytesAfterFirst = new AtomicLong();
+
+        /** Rate of block frames between the first and the last one sent, or 0 with fewer than two. */
+        public double frameBytesPerSecond() {
+            long span = lastFrameNanos - firstFrameNanos;
+            return span <= 0 ? 0 : framedBytesAfterFirst.get() * 1e9 / span;
+        }
     }
 
     /** The peer refused the session (stale epoch, busy resource): retrying does not help. */
@@ -74,6 +83,8 @@ public final class SenderSession {
     }
 
     private static final long STALL_RETRANSMIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** A slow (throttled) stream still gets its progress made durable and acknowledged this often. */
+    private static final long FLUSH_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long STALL_ABORT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final Volume volume;
@@ -108,7 +119,7 @@ public final class SenderSession {
         this.clock = clock;
         this.maxInFlightFrames = 1024;
         this.maxInFlightBytes = Math.max(32L << 20, 8L * volume.blockSizeBytes());
-        this.flushEveryBytes = maxInFlightBytes / 4;
+        this.flushEveryBytes = Math.min(maxInFlightBytes / 4, 8L << 20);
     }
 
     /** Runs the attempt to its end; throws when it fails (the caller may start another attempt). */
@@ -403,6 +414,7 @@ public final class SenderSession {
         private long unackedBytes;
         private long bytesSinceFlush;
         private long lastFlushSequence;
+        private long lastFlushNanos = System.nanoTime();
         private long lastProgressNanos = System.nanoTime();
         private long lastRetransmitNanos = System.nanoTime();
         private long sentThisAttempt;
@@ -454,10 +466,17 @@ public final class SenderSession {
             if (failure != null) {
                 return;
             }
-            bucket.acquire(frameBytes);
             long seq = ++lastSequence;
             frame.sequence = seq;
             ByteBuf buf = codec.encode(frame, payload, payloadLength, channel.alloc());
+            bucket.acquire(buf.readableBytes());
+            long now = System.nanoTime();
+            if (stats.firstFrameNanos == 0) {
+                stats.firstFrameNanos = now;
+            } else {
+                stats.framedBytesAfterFirst.addAndGet(buf.readableBytes());
+            }
+            stats.lastFrameNanos = now;
             int slot = (int) (seq % maxInFlightFrames);
             inFlightBlock[slot] = event.blockIndex;
             inFlightGeneration[slot] = event.generation;
@@ -475,7 +494,7 @@ public final class SenderSession {
                 stats.rawBytesSent.addAndGet(event.rawLength);
             }
             progress(event.rawLength);
-            if (bytesSinceFlush >= flushEveryBytes) {
+            if (bytesSinceFlush >= flushEveryBytes || now - lastFlushNanos >= FLUSH_EVERY_NANOS) {
                 sendFlush();
             } else if (endOfBatch) {
                 channel.flush();
@@ -495,6 +514,7 @@ public final class SenderSession {
             frame.value = stats.remainingBlocks;
             channel.writeAndFlush(codec.encode(frame, channel.alloc()));
             lastFlushSequence = lastSequence;
+            lastFlushNanos = System.nanoTime();
             bytesSinceFlush = 0;
         }
 
