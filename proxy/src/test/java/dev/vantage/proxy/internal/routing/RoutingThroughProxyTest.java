@@ -248,6 +248,45 @@ class RoutingThroughProxyTest {
     }
 
     @Test
+    void shouldMoveAboutAQuarterOfHeaderUsersWhenAFourthMirrorJoinsAndOnlyTheUsersOfARemovedOne() throws Exception {
+        List<DelayedOrigin> origins = new ArrayList<>();
+        for (int i = 1; i <= 4; i++) {
+            origins.add(origin("origin-" + i, 0));
+        }
+        int port = freePort();
+        Route web = route("web", RouteTarget.upstreamGroup("web"), RouteMode.PROXY, StickinessMode.HEADER,
+                Tenant.DEFAULT_ID);
+        Policy three = Policy.of(List.of(site("a", RoutingFixtures.FRANKFURT, port, origins.subList(0, 3))),
+                List.of(), List.of(web), List.of());
+        RoutingEngine engine = RoutingEngine.builder(three, "a").build();
+        ProxyServer proxy = proxy(three, "a", engine);
+        Map<String, String> before = usersOf(port, 300);
+        assertThat(Map.copyOf(before).values()).contains("origin-1", "origin-2", "origin-3");
+
+        proxy.updatePolicy(Policy.of(List.of(site("a", RoutingFixtures.FRANKFURT, port, origins)), List.of(),
+                List.of(web), List.of()));
+        Map<String, String> after = usersOf(port, 300);
+        long moved = before.keySet().stream().filter(u -> !before.get(u).equals(after.get(u))).count();
+        assertThat(moved).as("users moved of 300").isBetween(30L, 100L);
+        before.keySet().stream().filter(u -> !before.get(u).equals(after.get(u)))
+                .forEach(u -> assertThat(after.get(u)).isEqualTo("origin-4"));
+
+        proxy.updatePolicy(Policy.of(List.of(site("a", RoutingFixtures.FRANKFURT, port,
+                List.of(origins.get(0), origins.get(2), origins.get(3)))), List.of(), List.of(web), List.of()));
+        Map<String, String> removed = usersOf(port, 300);
+        after.keySet().stream().filter(u -> !after.get(u).equals("origin-2"))
+                .forEach(u -> assertThat(removed.get(u)).as(u).isEqualTo(after.get(u)));
+    }
+
+    private Map<String, String> usersOf(int port, int users) throws Exception {
+        Map<String, String> assignment = new java.util.HashMap<>();
+        for (int u = 0; u < users; u++) {
+            assignment.put("user-" + u, get(port, "/web/", "X-User-Id", "user-" + u).body());
+        }
+        return assignment;
+    }
+
+    @Test
     void shouldRedirectToTheChosenSitesPublicUrl() throws Exception {
         DelayedOrigin originA = origin("origin-a", 0);
         DelayedOrigin originB = origin("origin-b", 0);
