@@ -39,7 +39,6 @@ public interface UpstreamSelector {
     }
 
     /**
-<<<<<<< HEAD
      * Reports how a {@linkplain Selection#shadow shadow copy} ended, on the request's event loop.
      *
      * @param outcome       {@link AttemptOutcome#RESPONSE} when a complete response was read
@@ -49,7 +48,9 @@ public interface UpstreamSelector {
      */
     default void onShadowEnd(Route route, UpstreamEndpoint shadow, AttemptOutcome outcome, int status,
                              long bodyBytes, long latencyNanos) {
-=======
+    }
+
+    /**
      * Reports the end of a proxied exchange (the response was fully relayed to the client), on the request's event
      * loop; {@code request} views the finished request for the duration of the call. Used to compare shadow copies.
      *
@@ -58,7 +59,6 @@ public interface UpstreamSelector {
      */
     default void onExchangeEnd(Route route, ProxyRequest request, UpstreamEndpoint upstream, int status,
                                long contentLengthBytes) {
->>>>>>> wip-routing
     }
 
     /** Called on the reload thread after a new topology is published (and once at start). */
