@@ -50,6 +50,17 @@ public interface UpstreamSelector {
                              long bodyBytes, long latencyNanos) {
     }
 
+    /**
+     * Reports the end of a proxied exchange (the response was fully relayed to the client), on the request's event
+     * loop; {@code request} views the finished request for the duration of the call. Used to compare shadow copies.
+     *
+     * @param status               the status relayed to the client
+     * @param contentLengthBytes   the upstream response's declared Content-Length, or -1 when it had none
+     */
+    default void onExchangeEnd(Route route, ProxyRequest request, UpstreamEndpoint upstream, int status,
+                               long contentLengthBytes) {
+    }
+
     /** Called on the reload thread after a new topology is published (and once at start). */
     default void onTopology(ProxyTopology topology) {
     }

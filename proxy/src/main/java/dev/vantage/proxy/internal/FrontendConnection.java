@@ -103,6 +103,8 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
     private int status;
     private long requestBodyBytes;
     private long responseBytes;
+    /** The relayed response's declared Content-Length, -1 when none (for {@code UpstreamSelector#onExchangeEnd}). */
+    private long responseContentLength = -1;
     private byte[] userKey;
     private int userKeyLength;
     String resourceId;
@@ -365,6 +367,7 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         status = 0;
         requestBodyBytes = 0;
         responseBytes = 0;
+        responseContentLength = -1;
         responseStarted = false;
         staleRetried = false;
         userKeyLength = 0;
@@ -661,6 +664,8 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
             attemptHead = null;
         }
         status = responseStatus;
+        ResponseHeadParser parsed = loop.responseParser;
+        responseContentLength = parsed.framing == ResponseHeadParser.FRAMING_LENGTH ? parsed.contentLength : -1;
         responseStarted = true;
         if (clientClose) {
             closeAfter = true;
@@ -831,6 +836,15 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
 
     private void finishExchange() {
         long latencyNanos = System.nanoTime() - requestStartNanos;
+        if (route != null && endpoint != null && responseStarted) {
+            SelectionContext selection = loop.selection;
+            selection.view(this);
+            try {
+                loop.engine.selector.onExchangeEnd(route, selection, endpoint, status, responseContentLength);
+            } catch (RuntimeException e) {
+                // A selector's bookkeeping must never break the exchange.
+            }
+        }
         loop.metrics.recordResponse(status, latencyNanos);
         loop.metrics.add(LoopMetrics.REQUEST_BODY_BYTES, requestBodyBytes);
         loop.metrics.add(LoopMetrics.RESPONSE_BYTES, responseBytes);
