@@ -5,6 +5,7 @@ import dev.vantage.config.Listener;
 import dev.vantage.config.Policy;
 import dev.vantage.config.RouteTable;
 import dev.vantage.config.Site;
+import dev.vantage.config.TlsFiles;
 import dev.vantage.config.Transport;
 import dev.vantage.proxy.internal.AccessLog;
 import dev.vantage.proxy.internal.FrontendInitializer;
@@ -20,6 +21,11 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
@@ -250,7 +256,9 @@ public final class ProxyServer implements AutoCloseable {
         try {
             for (Listener listener : listeners) {
                 try {
-                    serverChannels.add(bootstrap.bind(listener.address(), listener.port()).sync().channel());
+                    ServerBootstrap forListener = listener.tls() == null ? bootstrap
+                            : bootstrap.clone().childHandler(new FrontendInitializer(engine, tlsContext(listener)));
+                    serverChannels.add(forListener.bind(listener.address(), listener.port()).sync().channel());
                 } catch (RuntimeException e) {
                     throw new IllegalStateException("listener " + listener.name() + ": " + listener.endpoint()
                             + " cannot be bound (" + e.getMessage() + ")", e);
@@ -270,6 +278,29 @@ public final class ProxyServer implements AutoCloseable {
                 + ", " + threads + " event loop(s), listening on " + listenAddresses()
                 + (adminBind != null ? ", admin on " + admin.address() : ""));
         return this;
+    }
+
+    /**
+     * The server TLS context of a listener: its certificate chain and private key (PEM), OpenSSL (BoringSSL) when
+     * the native library loads, else the JDK's provider; HTTP/1.1 only.
+     *
+     * @throws IllegalStateException naming the listener and files when they cannot be read
+     */
+    static SslContext tlsContext(Listener listener) {
+        TlsFiles files = listener.tls();
+        try {
+            return SslContextBuilder.forServer(files.certificateFile().toFile(), files.privateKeyFile().toFile())
+                    .sslProvider(SslProvider.isAlpnSupported(SslProvider.OPENSSL) ? SslProvider.OPENSSL : SslProvider.JDK)
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                            ApplicationProtocolNames.HTTP_1_1))
+                    .build();
+        } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+            throw new IllegalStateException("listener " + listener.name() + ": tls certificate "
+                    + files.certificateFile() + " / key " + files.privateKeyFile() + " cannot be used ("
+                    + e.getMessage() + ")", e);
+        }
     }
 
     /** The transport in use. */

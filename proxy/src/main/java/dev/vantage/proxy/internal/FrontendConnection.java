@@ -114,8 +114,16 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
     private int deadlineKind;
     private long progressMark;
 
+    /** Whether the client connection is TLS: the forwarding headers then say {@code https}. */
+    private final boolean secure;
+
     FrontendConnection(LoopContext loop) {
+        this(loop, false);
+    }
+
+    FrontendConnection(LoopContext loop, boolean secure) {
         this.loop = loop;
+        this.secure = secure;
     }
 
     // ------------------------------------------------------------------ channel events
@@ -333,6 +341,7 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
             head = new RequestHead();
         }
         RequestHeadParser parser = loop.requestParser;
+        parser.secure(secure);
         boolean ok = parser.parse(b, r, headEnd - r, head, channel.alloc(), clientIp, clientIpv6,
                 limits.maxRequestBodyBytes(), Math.max(1, limits.maxHeaderCount()));
         b.readerIndex(headEnd);

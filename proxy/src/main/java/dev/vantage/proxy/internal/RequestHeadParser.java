@@ -38,8 +38,10 @@ final class RequestHeadParser {
     private static final byte[] HTTP_VERSION_11 = Http1.ascii(" HTTP/1.1\r\n");
     private static final byte[] XFF_PREFIX = Http1.ascii("\r\nX-Forwarded-For: ");
     private static final byte[] XFP_HTTP = Http1.ascii("\r\nX-Forwarded-Proto: http");
+    private static final byte[] XFP_HTTPS = Http1.ascii("\r\nX-Forwarded-Proto: https");
     private static final byte[] FORWARDED_FOR = Http1.ascii("\r\nForwarded: for=");
     private static final byte[] PROTO_HTTP = Http1.ascii(";proto=http");
+    private static final byte[] PROTO_HTTPS = Http1.ascii(";proto=https");
     private static final byte[] CONNECTION_UPGRADE = Http1.ascii("\r\nConnection: upgrade");
     private static final byte[] SCHEME_HTTP = Http1.ascii("http");
     private static final byte[] SCHEME_HTTPS = Http1.ascii("https");
@@ -63,6 +65,7 @@ final class RequestHeadParser {
     private int[] valueEnd;
     private int[] kind;
     private boolean[] dropped;
+    private boolean secure;
     private byte[] src = new byte[0];
 
     private int status;
@@ -102,6 +105,11 @@ final class RequestHeadParser {
      *
      * @return true when the request is acceptable; else {@link #status()} and {@link #reason()} say why not
      */
+    /** Sets the scheme of the next parsed requests' client connection (TLS or not), for the forwarding headers. */
+    void secure(boolean tls) {
+        this.secure = tls;
+    }
+
     boolean parse(ByteBuf in, int index, int length, RequestHead out, ByteBufAllocator alloc, byte[] clientIp,
                   boolean clientIpv6, long maxBodyBytes, int headerCountLimit) {
         if (headerCountLimit != maxHeaderCount) {
@@ -437,14 +445,14 @@ final class RequestHeadParser {
             }
         }
         head.writeBytes(clientIp);
-        head.writeBytes(XFP_HTTP);
+        head.writeBytes(secure ? XFP_HTTPS : XFP_HTTP);
         head.writeBytes(FORWARDED_FOR);
         if (clientIpv6) {
             head.writeByte('"').writeByte('[').writeBytes(clientIp).writeByte(']').writeByte('"');
         } else {
             head.writeBytes(clientIp);
         }
-        head.writeBytes(PROTO_HTTP);
+        head.writeBytes(secure ? PROTO_HTTPS : PROTO_HTTP);
         return true;
     }
 
