@@ -199,9 +199,7 @@ public final class ProxyServer implements AutoCloseable {
             }
             for (Listener listener : listeners) {
                 if (listener.tls() != null) {
-                    // Refused rather than silently served as plain HTTP.
-                    throw new IllegalArgumentException("listener " + listener.name() + ": tls is set (expected: "
-                            + "plain HTTP; terminate TLS in front of this proxy)");
+                    tlsContext(listener); // unreadable certificate or key files fail here, before anything binds
                 }
             }
             Transport wanted = transportOverride != null ? transportOverride : listeners.get(0).transport();

@@ -330,15 +330,15 @@ class ProxyAdminAndSeamTest {
     }
 
     @Test
-    void shouldRefuseATlsListenerInsteadOfServingPlainHttp() {
+    void shouldRefuseATlsListenerWhoseCertificateCannotBeRead() {
         dev.vantage.config.Policy policy = ProxyFixture.policy(Transport.AUTO, HttpLimits.defaults(),
                 RouteTimeouts.defaults(), PoolSettings.defaults(), 9);
         dev.vantage.config.Listener tls = new dev.vantage.config.Listener("https", "127.0.0.1", 0, Transport.AUTO,
-                new dev.vantage.config.TlsFiles(Path.of("cert.pem"), Path.of("key.pem")));
+                new dev.vantage.config.TlsFiles(Path.of("missing-cert.pem"), Path.of("missing-key.pem")));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ProxyServer.builder(policy, QuickStart.SITE_ID)
                         .listeners(List.of(tls)).build())
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("listener https: tls is set (expected: plain HTTP; terminate TLS in front of this proxy)");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("listener https: tls certificate missing-cert.pem / key missing-key.pem");
     }
 
     private static ProxyServer startWith(UpstreamSelector selector, int... ports) throws InterruptedException {
