@@ -24,6 +24,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        ProxyCommand.disableSampledLeakDetectionUnlessAsked();
         if (!Files.isRegularFile(policyFile)) {
             System.err.println("--policy: " + policyFile + " (expected: an existing policy file; run from the"
                     + " repository root or pass --policy)");

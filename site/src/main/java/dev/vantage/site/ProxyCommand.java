@@ -71,16 +71,22 @@ public final class ProxyCommand implements Callable<Integer> {
 
     private static final String LEAK_DETECTION_PROPERTY = "io.netty.leakDetection.level";
 
+    /**
+     * Netty samples 1 in 128 buffers by default, creating a stack trace each time; a production data plane runs
+     * without it (tests run it at PARANOID). Setting the property explicitly turns it back on.
+     */
+    static void disableSampledLeakDetectionUnlessAsked() {
+        if (System.getProperty(LEAK_DETECTION_PROPERTY) == null) {
+            System.setProperty(LEAK_DETECTION_PROPERTY, "disabled");
+        }
+    }
+
     /** Counted down to stop a running command (tests); a signal does the same through the shutdown hook. */
     final CountDownLatch stop = new CountDownLatch(1);
 
     @Override
     public Integer call() throws Exception {
-        if (System.getProperty(LEAK_DETECTION_PROPERTY) == null) {
-            // Netty samples 1 in 128 buffers by default, creating a stack trace each time; a production data plane
-            // runs without it (tests run it at PARANOID). Set the property explicitly to turn it back on.
-            System.setProperty(LEAK_DETECTION_PROPERTY, "disabled");
-        }
+        disableSampledLeakDetectionUnlessAsked();
         List<String> problems = new ArrayList<>();
         HostPort listenAddress = parse("--listen", listen, problems);
         List<HostPort> targets = new ArrayList<>();
@@ -163,7 +169,7 @@ public final class ProxyCommand implements Callable<Integer> {
         }
     }
 
-    private static Transport parseTransport(String text, List<String> problems) {
+    static Transport parseTransport(String text, List<String> problems) {
         switch (text.toLowerCase(Locale.ROOT)) {
             case "auto":
                 return Transport.AUTO;

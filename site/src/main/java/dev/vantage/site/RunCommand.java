@@ -56,6 +56,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        ProxyCommand.disableSampledLeakDetectionUnlessAsked();
         PrintWriter err = spec.commandLine().getErr();
         PolicyHolder holder;
         try {
@@ -84,7 +85,15 @@ public final class RunCommand implements Callable<Integer> {
             builder.dataDirectory(dataDirectory);
         }
         if (transport != null) {
-            builder.transport(ProxyCommandSupport.parseTransport(transport));
+            java.util.List<String> problems = new java.util.ArrayList<>();
+            Transport chosen = ProxyCommand.parseTransport(transport, problems);
+            if (!problems.isEmpty()) {
+                problems.forEach(err::println);
+                err.flush();
+                coordinator.close();
+                return VantageCli.EXIT_USAGE;
+            }
+            builder.transport(chosen);
         }
         if (threads != null) {
             builder.threads(threads);
@@ -106,22 +115,5 @@ public final class RunCommand implements Callable<Integer> {
                 + ", admin " + running.proxy().adminAddress() + " (Ctrl-C to stop)");
         stopped.await();
         return VantageCli.EXIT_OK;
-    }
-
-    /** Parsing shared with other commands. */
-    static final class ProxyCommandSupport {
-        private ProxyCommandSupport() {
-        }
-
-        static Transport parseTransport(String value) {
-            return switch (value.toLowerCase(java.util.Locale.ROOT)) {
-                case "auto" -> Transport.AUTO;
-                case "io_uring", "iouring", "io-uring" -> Transport.IO_URING;
-                case "epoll" -> Transport.EPOLL;
-                case "nio" -> Transport.NIO;
-                default -> throw new IllegalArgumentException(
-                        "--transport: " + value + " (expected: auto, io_uring, epoll or nio)");
-            };
-        }
     }
 }

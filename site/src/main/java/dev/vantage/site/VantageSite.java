@@ -200,7 +200,7 @@ public final class VantageSite implements AutoCloseable {
 
             ProxyServer.Builder proxyBuilder = ProxyServer.builder(policy, siteId)
                     .threads(threads)
-                    .selector(routing.upstreamSelector())
+                    .selector(new PassiveReportingSelector(routing.upstreamSelector(), probes))
                     .routes(policyHolder.current().routeTable())
                     .accessLog(dataDirectory.resolve("access.log"))
                     .accessSink(this::onAccess);
@@ -361,8 +361,10 @@ public final class VantageSite implements AutoCloseable {
         admin.register("GET", "/predictor", r -> AdminServer.Response.json(predictorJson(predictor)));
         admin.register("POST", "/reload", r -> {
             ReloadResult result = policyHolder.reload();
+            StringBuilder body = new StringBuilder(result.summary()).append('\n');
+            result.problems().forEach(problem -> body.append(problem.message()).append('\n'));
             return new AdminServer.Response(result.status() == ReloadResult.Status.REJECTED ? 422 : 200,
-                    "text/plain; charset=utf-8", result.summary() + "\n");
+                    "text/plain; charset=utf-8", body.toString());
         });
         admin.register("POST", "/drain", r -> {
             String endpoint = r.query().getOrDefault("upstream", List.of("")).get(0);
@@ -561,15 +563,7 @@ public final class VantageSite implements AutoCloseable {
         }
 
         private static int indexOf(ProbeTable table, String endpoint) {
-            int colon = endpoint.lastIndexOf(':');
-            if (colon <= 0) {
-                return table.indexOf(endpoint);
-            }
-            try {
-                return table.indexOf(endpoint.substring(0, colon), Integer.parseInt(endpoint.substring(colon + 1)));
-            } catch (NumberFormatException e) {
-                return -1;
-            }
+            return table.indexOfEndpoint(endpoint);
         }
     }
 }
