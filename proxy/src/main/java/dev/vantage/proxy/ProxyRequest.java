@@ -24,7 +24,8 @@ public interface ProxyRequest {
     CharSequence host();
 
     /**
-     * The first value of a request header, or {@code null}.
+     * The first value of a request header, or {@code null}. The returned view is reused by the next
+     * {@code header} call; copy it first when two values are needed at once.
      *
      * @param name header name, compared ASCII case-insensitively
      */

@@ -16,7 +16,7 @@ import dev.vantage.proxy.internal.routing.DefaultRoutingEngine;
  * (one at a time) and publish immutable snapshots; selectors read them without locks. Tenant limits are shared
  * lock-free by all loops.
  */
-public interface RoutingEngine {
+public interface RoutingEngine extends AutoCloseable {
 
     /** A selector for one event loop. */
     RoutingSelector newSelector();
@@ -58,6 +58,10 @@ public interface RoutingEngine {
 
     /** JSON for the admin {@code /routes} view: per route and target the score inputs and the share of traffic. */
     String routesJson();
+
+    /** Stops the shadow sender thread, if one was started. */
+    @Override
+    void close();
 
     /** A builder for the site with id {@code localSiteId} in {@code policy}. */
     static Builder builder(Policy policy, String localSiteId) {

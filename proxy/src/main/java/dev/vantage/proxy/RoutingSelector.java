@@ -62,7 +62,10 @@ public interface RoutingSelector {
      */
     RoutingTarget shadowTarget(Route route, RoutingRequest request, RoutingTarget chosen);
 
-    /** Compares the shadow's response with the user's (status, body length) into counters. */
+    /**
+     * Compares the shadow's response with the user's into counters: status, then the declared Content-Length
+     * (lengths of -1, i.e. not declared, are not compared).
+     */
     void onShadowResult(Route route, RoutingTarget shadow, int userStatus, long userLengthBytes, int shadowStatus,
                         long shadowLengthBytes, long shadowLatencyNanos);
 

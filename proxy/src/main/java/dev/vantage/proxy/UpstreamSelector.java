@@ -38,6 +38,29 @@ public interface UpstreamSelector {
         return false;
     }
 
+    /**
+     * Reports how a {@linkplain Selection#shadow shadow copy} ended, on the request's event loop.
+     *
+     * @param outcome       {@link AttemptOutcome#RESPONSE} when a complete response was read
+     * @param status        the shadow's status, or 0 when there was no response
+     * @param bodyBytes     response body bytes read (and dropped)
+     * @param latencyNanos  from sending the copy to the end of its response (or the failure)
+     */
+    default void onShadowEnd(Route route, UpstreamEndpoint shadow, AttemptOutcome outcome, int status,
+                             long bodyBytes, long latencyNanos) {
+    }
+
+    /**
+     * Reports the end of a proxied exchange (the response was fully relayed to the client), on the request's event
+     * loop; {@code request} views the finished request for the duration of the call. Used to compare shadow copies.
+     *
+     * @param status               the status relayed to the client
+     * @param contentLengthBytes   the upstream response's declared Content-Length, or -1 when it had none
+     */
+    default void onExchangeEnd(Route route, ProxyRequest request, UpstreamEndpoint upstream, int status,
+                               long contentLengthBytes) {
+    }
+
     /** Called on the reload thread after a new topology is published (and once at start). */
     default void onTopology(ProxyTopology topology) {
     }

@@ -69,11 +69,18 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "How long shutdown waits for in-flight requests (default: ${DEFAULT-VALUE}).")
     long drainTimeoutMillis;
 
+    private static final String LEAK_DETECTION_PROPERTY = "io.netty.leakDetection.level";
+
     /** Counted down to stop a running command (tests); a signal does the same through the shutdown hook. */
     final CountDownLatch stop = new CountDownLatch(1);
 
     @Override
     public Integer call() throws Exception {
+        if (System.getProperty(LEAK_DETECTION_PROPERTY) == null) {
+            // Netty samples 1 in 128 buffers by default, creating a stack trace each time; a production data plane
+            // runs without it (tests run it at PARANOID). Set the property explicitly to turn it back on.
+            System.setProperty(LEAK_DETECTION_PROPERTY, "disabled");
+        }
         List<String> problems = new ArrayList<>();
         HostPort listenAddress = parse("--listen", listen, problems);
         List<HostPort> targets = new ArrayList<>();

@@ -103,6 +103,8 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
     private int status;
     private long requestBodyBytes;
     private long responseBytes;
+    /** The relayed response's declared Content-Length, -1 when none (for {@code UpstreamSelector#onExchangeEnd}). */
+    private long responseContentLength = -1;
     private byte[] userKey;
     private int userKeyLength;
     String resourceId;
@@ -332,7 +334,7 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         }
         RequestHeadParser parser = loop.requestParser;
         boolean ok = parser.parse(b, r, headEnd - r, head, channel.alloc(), clientIp, clientIpv6,
-                limits.maxRequestBodyBytes());
+                limits.maxRequestBodyBytes(), Math.max(1, limits.maxHeaderCount()));
         b.readerIndex(headEnd);
         if (!b.isReadable()) {
             b.release();
@@ -365,6 +367,7 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         status = 0;
         requestBodyBytes = 0;
         responseBytes = 0;
+        responseContentLength = -1;
         responseStarted = false;
         staleRetried = false;
         userKeyLength = 0;
@@ -407,6 +410,11 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
                 return;
         }
         endpoint = selection.chosen;
+        if (selection.shadowTarget != null && attempt == 0 && !head.hasBody() && !head.upgrade
+                && (head.head || isGet())) {
+            ShadowRequest.send(loop, route, selection.shadowTarget, head.upstreamHead, head.head,
+                    route.timeouts().connectTimeoutMillis(), route.timeouts().responseTimeoutMillis());
+        }
         ByteBuf base = head.upstreamHead;
         ByteBuf extra = selection.upstreamHeaders;
         ByteBuf request = channel.alloc().directBuffer(base.writerIndex() + extra.readableBytes() + 4);
@@ -605,6 +613,12 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private boolean isGet() {
+        byte[] a = head.array();
+        int o = head.arrayOffset();
+        return head.methodEnd == 3 && a[o] == 'G' && a[o + 1] == 'E' && a[o + 2] == 'T';
+    }
+
     private boolean replayable() {
         return !head.hasBody() && !responseStarted && attempt + 1 < MAX_ATTEMPTS && state != S_CLOSED;
     }
@@ -650,6 +664,8 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
             attemptHead = null;
         }
         status = responseStatus;
+        ResponseHeadParser parsed = loop.responseParser;
+        responseContentLength = parsed.framing == ResponseHeadParser.FRAMING_LENGTH ? parsed.contentLength : -1;
         responseStarted = true;
         if (clientClose) {
             closeAfter = true;
@@ -820,6 +836,15 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
 
     private void finishExchange() {
         long latencyNanos = System.nanoTime() - requestStartNanos;
+        if (route != null && endpoint != null && responseStarted) {
+            SelectionContext selection = loop.selection;
+            selection.view(this);
+            try {
+                loop.engine.selector.onExchangeEnd(route, selection, endpoint, status, responseContentLength);
+            } catch (RuntimeException e) {
+                // A selector's bookkeeping must never break the exchange.
+            }
+        }
         loop.metrics.recordResponse(status, latencyNanos);
         loop.metrics.add(LoopMetrics.REQUEST_BODY_BYTES, requestBodyBytes);
         loop.metrics.add(LoopMetrics.RESPONSE_BYTES, responseBytes);

@@ -51,6 +51,7 @@ public final class DefaultRoutingEngine implements RoutingEngine {
     private volatile long wallOffsetNanos;
     private volatile ProxyTopology topology;
     private volatile RoutingUpstreamSelector upstreamSelector;
+    private ShadowClient shadowClient;
     private long seeds;
 
     public DefaultRoutingEngine(Policy policy, String localSiteId, RoutingSettings settings, WeightSource weights,
@@ -158,6 +159,22 @@ public final class DefaultRoutingEngine implements RoutingEngine {
 
     String localSiteId() {
         return localSiteId;
+    }
+
+    /** The shadow sender, started on first use. */
+    synchronized ShadowClient shadowClient() {
+        if (shadowClient == null) {
+            shadowClient = new ShadowClient(1_024);
+        }
+        return shadowClient;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (shadowClient != null) {
+            shadowClient.close();
+            shadowClient = null;
+        }
     }
 
     @Override

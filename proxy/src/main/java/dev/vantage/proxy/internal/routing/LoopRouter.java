@@ -709,10 +709,19 @@ final class LoopRouter implements RoutingSelector {
         onResponse(null, shadow, shadowStatus, shadowLatencyNanos, lastNowNanos);
         if (userStatus != shadowStatus) {
             counters.increment(RoutingCounters.SHADOW_STATUS_MISMATCH);
-        } else if (userLengthBytes != shadowLengthBytes) {
+        } else if (userLengthBytes >= 0 && shadowLengthBytes >= 0 && userLengthBytes != shadowLengthBytes) {
             counters.increment(RoutingCounters.SHADOW_LENGTH_MISMATCH);
         } else {
             counters.increment(RoutingCounters.SHADOW_MATCH);
+        }
+    }
+
+    /** Gives back the pending slot of a shadow that {@link #shadowTarget} chose but that was never sent. */
+    void cancelShadow(Route route, RoutingTarget shadow) {
+        current();
+        int g = snapshot.indexOf(shadow);
+        if (g >= 0) {
+            release(g);
         }
     }
 

@@ -14,18 +14,26 @@ import dev.vantage.proxy.RoutingTarget;
 import dev.vantage.proxy.Selection;
 import dev.vantage.proxy.UpstreamEndpoint;
 import dev.vantage.proxy.UpstreamSelector;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.internal.ThreadExecutorMap;
+
+import org.agrona.collections.Long2ObjectHashMap;
 
 /**
  * Plugs the routing engine into the proxy's {@link UpstreamSelector} seam: one {@link LoopRouter} per event loop
  * (a {@link FastThreadLocal}), the proxy's request view adapted to {@link RoutingRequest}, and the decision turned
  * into the proxy's terms: forward (with the hop header for a peer site, the affinity {@code Set-Cookie} and the
  * per-try timeout), 307 redirect to the chosen site's public URL, or reject (503, or 429 with Retry-After). Attempt
- * outcomes feed the peak-EWMA and passive health, and retries go to another mirror within the retry budget.
+ * outcomes feed the peak-EWMA and passive health, and retries go to another mirror within the retry budget. For the
+ * route's shadow share of GET/HEAD requests a copy goes to a SHADOW mirror through the {@link ShadowClient} (its own
+ * thread, fire and forget); its status and Content-Length are compared with the user's when both have ended.
  *
  * <p>Threading: shared by every event loop; all per-request state lives in the calling loop's {@link LoopState}.
  */
 final class RoutingUpstreamSelector implements UpstreamSelector {
+
+    private static final int MAX_OPEN_SHADOWS_PER_LOOP = 4_096;
 
     private final DefaultRoutingEngine engine;
     private final FastThreadLocal<LoopState> loops = new FastThreadLocal<>() {
@@ -44,6 +52,8 @@ final class RoutingUpstreamSelector implements UpstreamSelector {
         final LoopRouter router;
         final RoutingDecision decision = new RoutingDecision();
         final StringBuilder location = new StringBuilder(256);
+        /** Shadow copies whose user exchange has not ended yet, by the request's start time. */
+        final Long2ObjectHashMap<ShadowExchange> shadows = new Long2ObjectHashMap<>();
         ProxyRequest request;
         Selection selection;
 
@@ -111,14 +121,18 @@ final class RoutingUpstreamSelector implements UpstreamSelector {
                 }
                 selection.redirect(decision.status(), location);
             }
-            case PROXY -> forward(route, selection, decision, state);
+            case PROXY -> {
+                if (forward(route, selection, decision, state) && selection.attempt() == 0) {
+                    shadow(route, request, decision.target(), state);
+                }
+            }
             default -> selection.reject(503, "no mirror available");
         }
         state.request = null;
         state.selection = null;
     }
 
-    private void forward(Route route, Selection selection, RoutingDecision decision, LoopState state) {
+    private boolean forward(Route route, Selection selection, RoutingDecision decision, LoopState state) {
         RoutingTarget target = decision.target();
         RoutingInputs in = state.router.inputs;
         UpstreamEndpoint endpoint = target.index() < in.endpointOfTarget.length
@@ -127,7 +141,7 @@ final class RoutingUpstreamSelector implements UpstreamSelector {
             // Routing and proxy topologies disagree for a moment during a reload: give the pending slot back.
             state.router.onFailure(target, RoutingFailure.CONNECT_FAILURE);
             selection.reject(503, "mirror not reachable from this proxy yet");
-            return;
+            return false;
         }
         if (!target.local()) {
             selection.addUpstreamHeader(RoutingDecision.HOP_HEADER, engine.localSiteId());
@@ -140,6 +154,99 @@ final class RoutingUpstreamSelector implements UpstreamSelector {
             selection.responseTimeoutMillis(perTryMillis);
         }
         selection.forward(endpoint);
+        return true;
+    }
+
+    /** Starts a shadow copy when the route's shadow share picks this request; never delays or fails it. */
+    private void shadow(Route route, ProxyRequest request, RoutingTarget chosen, LoopState state) {
+        RoutingTarget shadow = state.router.shadowTarget(route, state, chosen);
+        if (shadow == null) {
+            return;
+        }
+        EventExecutor loop = ThreadExecutorMap.currentExecutor();
+        if (loop == null || state.shadows.size() >= MAX_OPEN_SHADOWS_PER_LOOP) {
+            state.router.cancelShadow(route, shadow);
+            return;
+        }
+        ShadowExchange exchange = new ShadowExchange(state, route, shadow, request.startNanos());
+        state.shadows.put(exchange.key, exchange);
+        boolean sent = engine.shadowClient().send(shadow.endpoint(), request.method().toString(),
+                request.target().toString(), request.host().toString(), shadow.local() ? null : engine.localSiteId(),
+                route.timeouts().responseTimeoutMillis(), loop, exchange);
+        if (!sent) {
+            state.shadows.remove(exchange.key);
+            state.router.cancelShadow(route, shadow);
+        }
+    }
+
+    /** One shadow copy and the user's exchange it is compared with; touched only on the requesting loop. */
+    private static final class ShadowExchange implements ShadowClient.Result {
+        final LoopState state;
+        final Route route;
+        final RoutingTarget shadow;
+        final long key;
+        int userStatus;
+        long userLength;
+        boolean shadowEnded;
+        int shadowStatus;
+        long shadowLength;
+        long shadowLatencyNanos;
+
+        ShadowExchange(LoopState state, Route route, RoutingTarget shadow, long key) {
+            this.state = state;
+            this.route = route;
+            this.shadow = shadow;
+            this.key = key;
+        }
+
+        @Override
+        public void done(int status, long contentLengthBytes, long latencyNanos) {
+            shadowEnded = true;
+            if (status < 0) {
+                forget();
+                state.router.onShadowFailure(route, shadow);
+                return;
+            }
+            shadowStatus = status;
+            shadowLength = contentLengthBytes;
+            shadowLatencyNanos = latencyNanos;
+            if (userStatus != 0) {
+                compare();
+            }
+        }
+
+        void userEnded(int status, long contentLengthBytes) {
+            userStatus = status;
+            userLength = contentLengthBytes;
+            if (shadowEnded) {
+                compare();
+            }
+        }
+
+        private void compare() {
+            forget();
+            state.router.onShadowResult(route, shadow, userStatus, userLength, shadowStatus, shadowLength,
+                    shadowLatencyNanos);
+        }
+
+        private void forget() {
+            if (state.shadows.get(key) == this) {
+                state.shadows.remove(key);
+            }
+        }
+    }
+
+    @Override
+    public void onExchangeEnd(Route route, ProxyRequest request, UpstreamEndpoint upstream, int status,
+                              long contentLengthBytes) {
+        LoopState state = loops.get();
+        if (state.shadows.isEmpty()) {
+            return;
+        }
+        ShadowExchange exchange = state.shadows.get(request.startNanos());
+        if (exchange != null && exchange.route == route) {
+            exchange.userEnded(status, contentLengthBytes);
+        }
     }
 
     @Override
