@@ -46,16 +46,21 @@ import os, random, sys
 path, mib, block = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 words = [w.encode() for w in "the mirror site block epoch volume replica shadow primary route user sticky latency probe delta frame".split()]
 rnd = random.Random(7)
+base = bytearray()
+while len(base) < 8 << 20:
+    base += rnd.choice(words) + b" " + str(rnd.randrange(1 << 20)).encode() + b"\n"
+base = bytes(base[:8 << 20])
 with open(path, "wb") as f:
     half = mib * 1024 * 1024 // 2
     f.write(os.urandom(half))
-    written = 0
-    while written < half:
-        n = min(4 << 20, half - written)
-        buf = bytearray()
-        while len(buf) < n:
-            buf += rnd.choice(words) + b" " + str(rnd.randrange(1 << 20)).encode() + b"\n"
-        f.write(buf[:n]); written += n
+    chunk = 4 << 20
+    for i in range(half // chunk):
+        # The same text rotated differently per chunk, each block stamped with its number: compressible, no two alike.
+        r = (i * 1_000_003) % len(base)
+        buf = bytearray((base[r:] + base[:r])[:chunk])
+        for b in range(0, chunk, block):
+            buf[b:b + 16] = b"%08d%08d" % (i, b // block)
+        f.write(buf)
 PY
 size_bytes=$(stat -c %s "$work/src.img")
 
@@ -174,7 +179,7 @@ if [ ! -f "$root/perf/target/benchmarks.jar" ] || [ -n "$(find "$root/replicatio
   (cd "$root" && mvn -B -q -o -DskipTests package -pl perf -am >&2 || mvn -B -q -DskipTests package -pl perf -am >&2)
 fi
 java -jar "$root/perf/target/benchmarks.jar" ReplicationBenchmarks -p dataFile="$work/sample.img" -p sampleBytes="$sample_bytes" \
-  -f 1 -wi $(( quick ? 2 : 3 )) -i $(( quick ? 3 : 5 )) -w 1s -r 1s -rf csv -rff "$work/jmh.csv" >"$work/jmh.log" 2>&1 || { tail -20 "$work/jmh.log" >&2; exit 2; }
+  -f 1 -wi $(( quick ? 1 : 3 )) -i $(( quick ? 2 : 5 )) -w 1s -r 1s -rf csv -rff "$work/jmh.csv" >"$work/jmh.log" 2>&1 || { tail -20 "$work/jmh.log" >&2; exit 2; }
 jmh_mbps() { python3 - "$work/jmh.csv" "$1" "$block" <<'PY'
 import csv, sys
 path, name, block = sys.argv[1], sys.argv[2], int(sys.argv[3])

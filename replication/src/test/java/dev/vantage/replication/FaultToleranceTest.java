@@ -71,6 +71,22 @@ class FaultToleranceTest {
     }
 
     @Test
+    void shouldRefuseTheRestOfASessionWhoseEpochWasFencedMidTransfer() throws Exception {
+        Path src = randomVolume(256);
+        ReceiverEndpoint receiver = mirror.startReceiver(ANY, dir.resolve("mirror"));
+        var sync = source.sync(request(src, receiver.address()).withCompression(Compression.NONE)
+                .withThrottle(new Throttle(1L << 20, 0, java.util.List.of())));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+                receiver.progress("res-1").map(p -> p.consistentUpToSequence() > 0).orElse(false));
+        receiver.fence("res-1", 2).get(10, TimeUnit.SECONDS);
+        java.util.concurrent.ExecutionException failure = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> sync.get(60, TimeUnit.SECONDS));
+        assertThat(failure.getCause()).hasMessageContaining("epoch 1 is older than 2 (fenced)");
+        assertThat(receiver.progress("res-1").orElseThrow().epoch()).isEqualTo(2);
+        assertThat(Volumes.verify(src, dir.resolve("mirror/res-1.vol"), BLOCK).identical()).isFalse();
+    }
+
+    @Test
     void shouldHoldTheThrottledRateWithinTenPercent() throws Exception {
         long limit = 2L << 20;
         Path src = randomVolume(6 * 64);

@@ -1,0 +1,52 @@
+package dev.vantage.replication;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Decides which of two versions of a block wins in multi-master mode. A version that happened after the other
+ * (version vectors) wins without a conflict; concurrent versions conflict and are resolved last-writer-wins by
+ * (HLC, site id), and the losing version is kept in the conflict log, never silently dropped. Thread-safe.
+ */
+public final class ConflictResolver {
+
+    /** One version of a block: who wrote it, when, what it knew, and its content hash. */
+    public record BlockVersion(long blockIndex, VersionVector vector, Hlc hlc, String siteId, long hashHigh,
+                               long hashLow) {
+    }
+
+    /** The outcome: the version to keep as current, and the losing version when there was a conflict. */
+    public record Resolution(BlockVersion winner, BlockVersion loser, boolean conflict, VersionVector merged) {
+    }
+
+    private final List<Resolution> conflicts = new ArrayList<>();
+
+    /** Resolves {@code local} against {@code remote}; conflicts are recorded in {@link #conflicts()}. */
+    public synchronized Resolution resolve(BlockVersion local, BlockVersion remote) {
+        VersionVector merged = local.vector().merge(remote.vector());
+        switch (local.vector().compare(remote.vector())) {
+            case AFTER, EQUAL:
+                return new Resolution(local, null, false, merged);
+            case BEFORE:
+                return new Resolution(remote, null, false, merged);
+            default:
+                boolean localWins = lastWriter(local, remote) == local;
+                Resolution r = new Resolution(localWins ? local : remote, localWins ? remote : local, true, merged);
+                conflicts.add(r);
+                return r;
+        }
+    }
+
+    private static BlockVersion lastWriter(BlockVersion a, BlockVersion b) {
+        int c = a.hlc().compareTo(b.hlc());
+        if (c == 0) {
+            c = a.siteId().compareTo(b.siteId());
+        }
+        return c >= 0 ? a : b;
+    }
+
+    /** Every conflict resolved so far, with its losing version. */
+    public synchronized List<Resolution> conflicts() {
+        return List.copyOf(conflicts);
+    }
+}

@@ -1,0 +1,77 @@
+package dev.vantage.replication;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Per-site write counters of one block: vector A happened before B when every counter of A is at most B's and one
+ * is lower; neither before the other means the writes were concurrent. Immutable.
+ */
+public final class VersionVector {
+
+    /** How two vectors relate. */
+    public enum Order { BEFORE, AFTER, EQUAL, CONCURRENT }
+
+    public static final VersionVector EMPTY = new VersionVector(Map.of());
+
+    private final Map<String, Long> counters;
+
+    private VersionVector(Map<String, Long> counters) {
+        this.counters = Map.copyOf(counters);
+    }
+
+    public static VersionVector of(Map<String, Long> counters) {
+        return new VersionVector(counters);
+    }
+
+    public long counter(String siteId) {
+        return counters.getOrDefault(siteId, 0L);
+    }
+
+    /** This vector after a write at {@code siteId}. */
+    public VersionVector increment(String siteId) {
+        Map<String, Long> next = new TreeMap<>(counters);
+        next.merge(siteId, 1L, Long::sum);
+        return new VersionVector(next);
+    }
+
+    /** The element-wise maximum: what a site knows after applying both. */
+    public VersionVector merge(VersionVector other) {
+        Map<String, Long> next = new TreeMap<>(counters);
+        other.counters.forEach((site, n) -> next.merge(site, n, Math::max));
+        return new VersionVector(next);
+    }
+
+    /** How this vector relates to {@code other}. */
+    public Order compare(VersionVector other) {
+        boolean less = false;
+        boolean greater = false;
+        TreeMap<String, Long> all = new TreeMap<>(counters);
+        other.counters.forEach(all::putIfAbsent);
+        for (String site : all.keySet()) {
+            long a = counter(site);
+            long b = other.counter(site);
+            less |= a < b;
+            greater |= a > b;
+        }
+        if (less && greater) {
+            return Order.CONCURRENT;
+        }
+        return less ? Order.BEFORE : greater ? Order.AFTER : Order.EQUAL;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof VersionVector v && v.counters.equals(counters);
+    }
+
+    @Override
+    public int hashCode() {
+        return counters.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return new TreeMap<>(counters).toString();
+    }
+}
