@@ -10,8 +10,19 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "vantage", mixinStandardHelpOptions = true, versionProvider = VantageCli.Version.class,
         description = "Vantage software-defined edge router.",
-        subcommands = {VantageCli.VersionCommand.class,
-                PredictEvalCommand.class})
+        subcommands = {
+                VantageCli.VersionCommand.class,
+                DemoCommand.class,
+                DiffCommand.class,
+                PredictEvalCommand.class,
+                ProxyCommand.class,
+                ReceiveCommand.class,
+                ReplicateCommand.class,
+                RunCommand.class,
+                ValidateCommand.class,
+                VerifyCommand.class,
+                WanCommand.class,
+        })
 public final class VantageCli implements Callable<Integer> {
 
     public static final int EXIT_OK = 0;

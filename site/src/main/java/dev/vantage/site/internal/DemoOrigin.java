@@ -33,6 +33,9 @@ public final class DemoOrigin implements AutoCloseable {
 
     /** Starts an origin on {@code host:port} named {@code name} (e.g. {@code fra-app-1}). */
     public static DemoOrigin start(String host, int port, String name) throws IOException {
+        // The JDK server writes head and body separately; without TCP_NODELAY, Nagle's algorithm and the peer's
+        // delayed ACK add ~40 ms to every answer, which would drown the latencies the demo shows.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 128);
         ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "origin-" + name);

@@ -1,0 +1,62 @@
+package dev.vantage.probe.internal;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.ScheduledFuture;
+
+import dev.vantage.probe.ProbeTarget;
+import dev.vantage.probe.TargetStatus;
+
+/**
+ * The mutable state of one target in one incarnation, owned by the probe thread. A restart (changed target) or a
+ * removal retires the slot object; results of probes that were in flight for a retired slot are dropped.
+ */
+public final class TargetSlot {
+
+    static final long NEVER = Long.MIN_VALUE;
+
+    final int index;
+    final ProbeTarget target;
+    final LatencyStats stats = new LatencyStats();
+    final HealthTracker health = new HealthTracker();
+
+    boolean retired;
+    int consecutivePassiveFailures;
+    boolean ejected;
+    long ejectedUntilNanos;
+    int ejections;
+    long lastEjectionEndNanos = NEVER;
+    long probes;
+    long probeFailures;
+    String lastError;
+    long lastProbeEpochMillis;
+    long stateSinceEpochMillis;
+    TargetStatus status;
+
+    /** The target's address when it is an IP literal (never looked up again), else {@code null}. */
+    InetSocketAddress resolvedAddress;
+
+    /** The probe driver's handle on the next scheduled probe of this slot (probe thread only). */
+    public ScheduledFuture<?> nextProbe;
+
+    TargetSlot(int index, ProbeTarget target) {
+        this.index = index;
+        this.target = target;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public ProbeTarget target() {
+        return target;
+    }
+
+    /** Whether this incarnation was removed or replaced; probe results for it are ignored. */
+    public boolean retired() {
+        return retired;
+    }
+
+    public TargetStatus status() {
+        return status;
+    }
+}

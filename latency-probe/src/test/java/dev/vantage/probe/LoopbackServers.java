@@ -1,0 +1,141 @@
+package dev.vantage.probe;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+/** Real loopback servers for the probe tests: accept-only, echo, silent, and HTTP with an injected delay. */
+final class LoopbackServers implements AutoCloseable {
+
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final List<Channel> servers = new CopyOnWriteArrayList<>();
+
+    /** Accepts connections and does nothing with them (a TCP connect probe's peer). */
+    Channel acceptOnly(int port) {
+        return bind(port, new Discard());
+    }
+
+    /** RFC 862 echo. */
+    Channel echo() {
+        return bind(0, new Echo());
+    }
+
+    /**
+     * Answers every HTTP request with {@code status} after {@code delayNanos.getAsLong()}; adds each delay it really
+     * applied (request read to response written) to {@code appliedDelaysNanos}.
+     */
+    Channel http(int status, LongSupplier delayNanos, List<Long> appliedDelaysNanos) {
+        return bind(0, new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel channel) {
+                channel.pipeline().addLast(new HttpServerCodec(), new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        // A GET has no body: its LastHttpContent marks the end of the request.
+                        boolean last = msg instanceof LastHttpContent;
+                        ReferenceCountUtil.release(msg);
+                        if (!last) {
+                            return;
+                        }
+                        long readAt = System.nanoTime();
+                        long delay = delayNanos.getAsLong();
+                        ctx.executor().schedule(() -> {
+                            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                                    HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(new byte[] {'o', 'k'}));
+                            response.headers().set(HttpHeaderNames.CONTENT_LENGTH, 2);
+                            response.headers().set(HttpHeaderNames.CONNECTION, "close");
+                            appliedDelaysNanos.add(System.nanoTime() - readAt);
+                            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                        }, delay, TimeUnit.NANOSECONDS);
+                    }
+
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        ctx.close();
+                    }
+                });
+            }
+        });
+    }
+
+    /** Accepts and reads, never answers. */
+    Channel silent() {
+        return acceptOnly(0);
+    }
+
+    @ChannelHandler.Sharable
+    private static final class Discard extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    @ChannelHandler.Sharable
+    private static final class Echo extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ctx.writeAndFlush(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    private Channel bind(int port, ChannelHandler childHandler) {
+        Channel server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childHandler(childHandler)
+                .bind(new InetSocketAddress("127.0.0.1", port))
+                .syncUninterruptibly()
+                .channel();
+        servers.add(server);
+        return server;
+    }
+
+    static int port(Channel server) {
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        for (Channel server : servers) {
+            server.close().syncUninterruptibly();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

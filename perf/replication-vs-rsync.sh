@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Block-delta replication vs rsync, side by side in one run (see BENCHMARKS.md):
+#   replication.delta_time       Vantage delta sync wall time (process start to exit) / rsync daemon wall time
+#   replication.delta_bytes      bytes on the socket (both directions) / rsync's own --stats bytes
+#   replication.full_throughput  Vantage full sync MB/s of volume data / raw loopback TCP MB/s (iperf3)
+#   replication.stage_*          JMH per-core MB/s of XXH3-128 / LZ4 / zstd / frame codec vs xxhsum, lz4, zstd
+# Volume: 1 GiB (256 MiB with --quick), first half random, second half text-like (compressible, no two blocks
+# alike); then 1 % of its 64 KiB blocks are changed at scattered offsets behind Vantage's back (Vantage must find
+# them with a scan, as rsync must). Delta runs restore both destinations to the pre-change state before each run.
+# Usage: perf/replication-vs-rsync.sh [--quick]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+size_mib=$(( quick ? 256 : 1024 ))
+reps=$(( quick ? 1 : 3 ))
+block=65536
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "installing $2" >&2; apt-get install -y -q "$2" >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1; apt-get install -y -q "$2" >/dev/null; }; }; }
+need rsync rsync; need iperf3 iperf3; need xxhsum xxhash; need lz4 lz4; need zstd zstd; need python3 python3
+
+work="$(mktemp -d /tmp/vantage-repl-bench.XXXXXX)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+echo "# replication-vs-rsync: ${size_mib} MiB volume, ${reps} repetition(s), work dir $work, $(nproc) cores, no pinning" >&2
+(cd "$root" && ./vantage version >/dev/null)
+jar="$root/site/target/vantage.jar"
+flags="-Dchronicle.analytics.disable=true -Dio.netty.tryReflectionSetAccessible=true --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/jdk.internal.misc=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED --add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED"
+# Serial GC: fewer threads on a shared 2-core box. The delta runs are short-lived CLI processes, so they use an
+# AppCDS archive recorded by the full sync (class loading is most of a cold start).
+flags="$flags -XX:+UseSerialGC -Xlog:cds=off -Xlog:cds+dynamic=off"
+cds="$work/vantage.jsa"
+vantage() { java $flags -jar "$jar" "$@"; }
+vantage_short() { if [ -f "$cds" ]; then java $flags -XX:SharedArchiveFile="$cds" -jar "$jar" "$@"; else vantage "$@"; fi; }
+now() { date +%s.%N; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+result() { # name target value unit baseline
+  python3 -c "import sys; n,t,v,u,b=sys.argv[1:]; v=float(v); b=float(b); print(f'RESULT name={n} target={t} value={v:.6g} unit={u} baseline={b:.6g} ratio={(v/b if b else 0):.4g}')" "$@"; }
+stats() { python3 -c "import sys,statistics as s; x=sorted(map(float,sys.argv[1:])); print(f'{x[0]:.4g} {s.median(x):.4g} {x[-1]:.4g}')" "$@"; }
+
+# ---------------------------------------------------------------- data
+python3 - "$work/src.img" "$size_mib" "$block" <<'PY'
+import os, random, sys
+path, mib, block = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+words = [w.encode() for w in "the mirror site block epoch volume replica shadow primary route user sticky latency probe delta frame".split()]
+rnd = random.Random(7)
+with open(path, "wb") as f:
+    half = mib * 1024 * 1024 // 2
+    f.write(os.urandom(half))
+    written = 0
+    while written < half:
+        n = min(4 << 20, half - written)
+        buf = bytearray()
+        while len(buf) < n:
+            buf += rnd.choice(words) + b" " + str(rnd.randrange(1 << 20)).encode() + b"\n"
+        f.write(buf[:n]); written += n
+PY
+size_bytes=$(stat -c %s "$work/src.img")
+
+# ---------------------------------------------------------------- raw loopback TCP (iperf3)
+iport=$(free_port)
+iperf3 -s -1 -p "$iport" >/dev/null 2>&1 & pids+=($!)
+sleep 1
+tcp_mbps=$(iperf3 -c 127.0.0.1 -p "$iport" -t $(( quick ? 3 : 5 )) -J | python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/8e6)')
+echo "# iperf3 loopback: $tcp_mbps MB/s" >&2
+
+# ---------------------------------------------------------------- Vantage full sync (to an empty destination)
+vport=$(free_port)
+start_receiver() {
+  java $flags $( [ -f "$cds" ] && echo -XX:SharedArchiveFile="$cds" ) -jar "$jar" receive --listen 127.0.0.1:$vport --volume "$work/vdst.img" 2>"$work/receiver.log" & rpid=$!
+  pids+=($rpid)
+  for _ in $(seq 1 600); do grep -q "listening on" "$work/receiver.log" 2>/dev/null && return 0; sleep 0.1; done
+  echo "receiver did not start: $(cat "$work/receiver.log")" >&2; exit 2
+}
+start_receiver
+full_line=$(java $flags -Xlog:cds=off -Xlog:cds+dynamic=off -XX:ArchiveClassesAtExit="$cds" -jar "$jar" replicate --volume "$work/src.img" --to 127.0.0.1:$vport --mode full 2>"$work/full.log" | grep '^REPLICATE')
+echo "# vantage full: $full_line" >&2
+full_seconds=$(sed -E 's/.*seconds=([0-9.]+).*/\1/' <<<"$full_line")
+full_mbps=$(python3 -c "print($size_bytes/1e6/$full_seconds)")
+vantage verify "$work/src.img" "$work/vdst.img" >&2
+result replication.full_throughput "full sync ${size_mib}MiB MB/s vs iperf3 loopback" "$full_mbps" MB/s "$tcp_mbps"
+
+# ---------------------------------------------------------------- rsync daemon, initial copy
+rport=$(free_port)
+mkdir -p "$work/rdst"
+cat > "$work/rsyncd.conf" <<CONF
+pid file = $work/rsyncd.pid
+use chroot = no
+uid = $(id -u)
+gid = $(id -g)
+[bench]
+  path = $work/rdst
+  read only = false
+CONF
+rsync --daemon --no-detach --config="$work/rsyncd.conf" --port="$rport" --address=127.0.0.1 & pids+=($!)
+sleep 1
+rsync -a "$work/src.img" "rsync://127.0.0.1:$rport/bench/src.img"
+
+# Snapshots of the pre-change state: destinations (content + Vantage state, times preserved) and the source's state.
+kill "$rpid"; wait "$rpid" 2>/dev/null || true
+cp -a "$work/vdst.img" "$work/vdst.base"; cp -a "$work/vdst.img.vantage" "$work/vdst.base.vantage"
+cp -a "$work/src.img.vantage" "$work/src.base.vantage"
+cp -a "$work/rdst/src.img" "$work/rdst.base"
+
+# ---------------------------------------------------------------- change 1 % of the blocks, scattered
+changed=$(python3 - "$work/src.img" "$block" <<'PY'
+import os, random, sys
+path, block = sys.argv[1], int(sys.argv[2])
+blocks = os.path.getsize(path) // block
+rnd = random.Random(11)
+chosen = rnd.sample(range(blocks), max(1, blocks // 100))
+with open(path, "r+b") as f:
+    for b in chosen:
+        f.seek(b * block + rnd.randrange(block - 4096)); f.write(os.urandom(4096))
+print(len(chosen))
+PY
+)
+echo "# changed $changed blocks of $(( size_bytes / block ))" >&2
+
+restore() {
+  rm -rf "$work/vdst.img" "$work/vdst.img.vantage" "$work/src.img.vantage"
+  cp -a "$work/vdst.base" "$work/vdst.img"; cp -a "$work/vdst.base.vantage" "$work/vdst.img.vantage"
+  cp -a "$work/src.base.vantage" "$work/src.img.vantage"
+  cp -a "$work/rdst.base" "$work/rdst/src.img"
+}
+run_vantage() {
+  restore; start_receiver
+  local t0 t1 line
+  t0=$(now); line=$(vantage_short replicate --volume "$work/src.img" --to 127.0.0.1:$vport --mode delta 2>"$work/delta.log" | grep '^REPLICATE'); t1=$(now)
+  vantage verify "$work/src.img" "$work/vdst.img" >/dev/null || { echo "vantage delta: volumes differ" >&2; exit 2; }
+  kill "$rpid"; wait "$rpid" 2>/dev/null || true
+  v_time+=("$(python3 -c "print($t1-$t0)")"); v_bytes+=("$(sed -E 's/.*wire_bytes=([0-9]+).*/\1/' <<<"$line")")
+  echo "# vantage delta: $(python3 -c "print(round($t1-$t0,3))") s $line" >&2
+}
+run_rsync() { # extra flags
+  restore
+  local t0 t1 out
+  t0=$(now); out=$(rsync --no-whole-file --inplace --stats "$@" "$work/src.img" "rsync://127.0.0.1:$rport/bench/src.img"); t1=$(now)
+  cmp -s "$work/src.img" "$work/rdst/src.img" || { echo "rsync: volumes differ" >&2; exit 2; }
+  local sent recv
+  sent=$(grep -E '^Total bytes sent' <<<"$out" | tr -dc '0-9'); recv=$(grep -E '^Total bytes received' <<<"$out" | tr -dc '0-9')
+  echo "# rsync $*: $(python3 -c "print(round($t1-$t0,3))") s, sent $sent received $recv" >&2
+  eval "r${1:+z}_time+=(\"$(python3 -c "print($t1-$t0)")\")"; eval "r${1:+z}_bytes+=(\"$((sent + recv))\")"
+}
+v_time=(); v_bytes=(); r_time=(); r_bytes=(); rz_time=(); rz_bytes=()
+for rep in $(seq 1 "$reps"); do
+  if (( rep % 2 )); then run_vantage; run_rsync; run_rsync -z; else run_rsync -z; run_rsync; run_vantage; fi
+done
+read -r vmin vmed vmax <<<"$(stats "${v_time[@]}")"; read -r rmin rmed rmax <<<"$(stats "${r_time[@]}")"; read -r zmin zmed zmax <<<"$(stats "${rz_time[@]}")"
+echo "# delta wall time s (min median max): vantage $vmin $vmed $vmax | rsync $rmin $rmed $rmax | rsync -z $zmin $zmed $zmax" >&2
+result replication.delta_time "delta ${size_mib}MiB 1% changed, rsync daemon plain" "$vmed" s "$rmed"
+result replication.delta_time_z "delta ${size_mib}MiB 1% changed, rsync daemon -z" "$vmed" s "$zmed"
+read -r _ vb _ <<<"$(stats "${v_bytes[@]}")"; read -r _ rb _ <<<"$(stats "${r_bytes[@]}")"; read -r _ zb _ <<<"$(stats "${rz_bytes[@]}")"
+result replication.delta_bytes "delta ${size_mib}MiB 1% changed, rsync daemon plain" "$vb" bytes "$rb"
+result replication.delta_bytes_z "delta ${size_mib}MiB 1% changed, rsync daemon -z" "$vb" bytes "$zb"
+
+# ---------------------------------------------------------------- pipeline stages: JMH vs native tools, 1 core each
+sample_mib=$(( quick ? 32 : 64 ))
+half=$(( size_bytes / 2 / 1048576 ))
+{ dd if="$work/src.img" bs=1M count=$(( sample_mib / 2 )) 2>/dev/null; dd if="$work/src.img" bs=1M skip="$half" count=$(( sample_mib / 2 )) 2>/dev/null; } > "$work/sample.img"
+sample_bytes=$(stat -c %s "$work/sample.img")
+native_mbps() { # command... ; best of 3 runs, file in page cache
+  local best=0 t0 t1
+  for _ in 1 2 3; do t0=$(now); "$@" >/dev/null 2>&1; t1=$(now); best=$(python3 -c "print(max($best, $sample_bytes/1e6/($t1-$t0)))"); done
+  echo "$best"
+}
+cat "$work/sample.img" >/dev/null
+xxh_native=$(native_mbps xxhsum -H2 "$work/sample.img")
+lz4_native=$(native_mbps lz4 -1 -c "$work/sample.img")
+zstd_native=$(native_mbps zstd -1 -T1 -c "$work/sample.img")
+if [ ! -f "$root/perf/target/benchmarks.jar" ] || [ -n "$(find "$root/replication/src" "$root/perf/src" -name '*.java' -newer "$root/perf/target/benchmarks.jar" -print -quit)" ]; then
+  (cd "$root" && mvn -B -q -o -DskipTests package -pl perf -am >&2 || mvn -B -q -DskipTests package -pl perf -am >&2)
+fi
+java -jar "$root/perf/target/benchmarks.jar" ReplicationBenchmarks -p dataFile="$work/sample.img" -p sampleBytes="$sample_bytes" \
+  -f 1 -wi $(( quick ? 2 : 3 )) -i $(( quick ? 3 : 5 )) -w 1s -r 1s -rf csv -rff "$work/jmh.csv" >"$work/jmh.log" 2>&1 || { tail -20 "$work/jmh.log" >&2; exit 2; }
+jmh_mbps() { python3 - "$work/jmh.csv" "$1" "$block" <<'PY'
+import csv, sys
+path, name, block = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for row in csv.DictReader(open(path)):
+    if row["Benchmark"].endswith("." + name):
+        print(float(row["Score"]) * block / 1e6); break
+PY
+}
+result replication.stage_xxh3 "XXH3-128 64KiB blocks, JMH vs xxhsum -H2 (MB/s per core)" "$(jmh_mbps xxh3Hash)" MB/s "$xxh_native"
+result replication.stage_lz4 "LZ4 compress 64KiB blocks, JMH vs lz4 -1 (MB/s per core)" "$(jmh_mbps lz4Compress)" MB/s "$lz4_native"
+result replication.stage_zstd "zstd -1 compress 64KiB blocks, JMH vs zstd -1 -T1 (MB/s per core)" "$(jmh_mbps zstdCompress)" MB/s "$zstd_native"
+result replication.stage_frame "frame encode+decode 64KiB, JMH vs iperf3 loopback (MB/s)" "$(jmh_mbps frameEncodeDecode)" MB/s "$tcp_mbps"

@@ -1,0 +1,292 @@
+package dev.vantage.perf.probe;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.ReferenceCountUtil;
+
+import dev.vantage.config.HostPort;
+import dev.vantage.config.ProbeSettings;
+import dev.vantage.probe.HealthState;
+import dev.vantage.probe.LatencyProbes;
+import dev.vantage.probe.ProbeTable;
+import dev.vantage.probe.ProbeTarget;
+import dev.vantage.probe.ProbeTransport;
+import dev.vantage.probe.TargetStatus;
+
+/**
+ * The cost of probing many targets, in two roles run as two processes so that the server's work is not counted:
+ * {@code server} listens on N loopback ports (answers any bytes with a minimal HTTP 200 and closes), and {@code probe}
+ * probes every port at the given interval and reports the CPU time of its own process (everything: probe thread,
+ * GC, JIT) as a percentage of one core, per measurement window, plus the probe thread's own share.
+ *
+ * <pre>
+ * server --targets 1000 --port-file F
+ * probe  --port-file F --interval-millis 1000 --warmup-seconds 5 --window-seconds 10 --windows 3 [--kinds tcp,http]
+ * </pre>
+ */
+public final class ProbeCostMain {
+
+    private static final double BASELINE_PERCENT = 5.0;
+
+    private ProbeCostMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0 || !(args[0].equals("server") || args[0].equals("probe"))) {
+            System.err.println("usage: ProbeCostMain server|probe [--targets N] [--port-file F] [--interval-millis MS]"
+                    + " [--warmup-seconds S] [--window-seconds S] [--windows N] [--kinds tcp,http]");
+            System.exit(2);
+        }
+        Options options = Options.parse(Arrays.copyOfRange(args, 1, args.length));
+        if (args[0].equals("server")) {
+            serve(options);
+        } else {
+            probe(options);
+        }
+    }
+
+    private record Options(int targets, Path portFile, long intervalMillis, double warmupSeconds, double windowSeconds,
+                           int windows, List<String> kinds, ProbeTransport transport) {
+
+        static Options parse(String[] args) {
+            int targets = 1000;
+            Path portFile = null;
+            long intervalMillis = 1000;
+            double warmupSeconds = 5;
+            double windowSeconds = 10;
+            int windows = 3;
+            List<String> kinds = List.of("tcp", "http");
+            ProbeTransport transport = ProbeTransport.AUTO;
+            for (int i = 0; i < args.length; i += 2) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(args[i] + ": missing value");
+                }
+                String value = args[i + 1];
+                switch (args[i]) {
+                    case "--targets" -> targets = Integer.parseInt(value);
+                    case "--port-file" -> portFile = Path.of(value);
+                    case "--interval-millis" -> intervalMillis = Long.parseLong(value);
+                    case "--warmup-seconds" -> warmupSeconds = Double.parseDouble(value);
+                    case "--window-seconds" -> windowSeconds = Double.parseDouble(value);
+                    case "--windows" -> windows = Integer.parseInt(value);
+                    case "--kinds" -> kinds = List.of(value.split(","));
+                    case "--transport" -> transport = ProbeTransport.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+                    default -> throw new IllegalArgumentException("option: " + args[i] + " (expected: one of --targets,"
+                            + " --port-file, --interval-millis, --warmup-seconds, --window-seconds, --windows, --kinds, --transport)");
+                }
+            }
+            if (portFile == null) {
+                throw new IllegalArgumentException("--port-file: missing (expected: a file path)");
+            }
+            return new Options(targets, portFile, intervalMillis, warmupSeconds, windowSeconds, windows, kinds,
+                    transport);
+        }
+    }
+
+    /** Answers whatever arrives with a minimal HTTP 200 and closes; a connect probe's reset is simply closed. */
+    @ChannelHandler.Sharable
+    private static final class TinyHttp extends ChannelInboundHandlerAdapter {
+        private static final byte[] RESPONSE = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+            if (ctx.channel().isActive() && ctx.channel().attr(ANSWERED).setIfAbsent(Boolean.TRUE) == null) {
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(RESPONSE)).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    private static final io.netty.util.AttributeKey<Boolean> ANSWERED = io.netty.util.AttributeKey.valueOf("answered");
+
+    private static void serve(Options options) throws IOException, InterruptedException {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        List<Channel> servers = new ArrayList<>();
+        StringBuilder ports = new StringBuilder();
+        TinyHttp handler = new TinyHttp();
+        for (int i = 0; i < options.targets(); i++) {
+            Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 128)
+                    .childHandler(handler)
+                    .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            servers.add(server);
+            ports.append(((InetSocketAddress) server.localAddress()).getPort()).append('\n');
+        }
+        Path partial = options.portFile().resolveSibling(options.portFile().getFileName() + ".tmp");
+        Files.writeString(partial, ports.toString());
+        Files.move(partial, options.portFile());
+        System.err.println("probe-cost server: listening on " + servers.size() + " loopback ports");
+        // Serve until the script kills this process; close the ports cleanly on SIGTERM.
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS)));
+        Thread.currentThread().join();
+    }
+
+    private static void probe(Options options) throws Exception {
+        List<Integer> ports = new ArrayList<>();
+        for (String line : Files.readAllLines(options.portFile())) {
+            if (!line.isBlank()) {
+                ports.add(Integer.parseInt(line.trim()));
+            }
+        }
+        ProbeSettings settings = new ProbeSettings(options.intervalMillis(), Math.min(500, options.intervalMillis()),
+                ProbeSettings.DEFAULT_JITTER_RATIO, 2, 3, 250, 0.1, 30_000, 0.5, 5);
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        double rawConnectShare = rawConnectShare(ports, options.intervalMillis());
+        try (LatencyProbes probes = LatencyProbes.builder().transport(options.transport()).build().start()) {
+            for (String kind : options.kinds()) {
+                List<ProbeTarget> targets = new ArrayList<>();
+                for (int port : ports) {
+                    HostPort address = new HostPort("127.0.0.1", port);
+                    String id = kind + "/" + port;
+                    targets.add(kind.equals("http")
+                            ? ProbeTarget.http(id, "bench", address, "/healthz", 200, options.intervalMillis(),
+                                    settings.timeoutMillis())
+                            : ProbeTarget.tcp(id, "bench", address, options.intervalMillis(), settings.timeoutMillis()));
+                }
+                probes.applyTargets(targets, settings).join();
+                sleepSeconds(options.warmupSeconds());
+                double nominalProbesPerSecond = ports.size() * 1000.0 / options.intervalMillis();
+                double[] normalizedShares = new double[options.windows()];
+                double[] measuredShares = new double[options.windows()];
+                double[] threadShares = new double[options.windows()];
+                double[] achievedRates = new double[options.windows()];
+                long failuresBefore = total(probes.table(), true);
+                for (int w = 0; w < options.windows(); w++) {
+                    long probes0 = total(probes.table(), false);
+                    long wall0 = System.nanoTime();
+                    long process0 = os.getProcessCpuTime();
+                    long thread0 = probes.probeThreadCpuNanos();
+                    sleepSeconds(options.windowSeconds());
+                    long wall = System.nanoTime() - wall0;
+                    long processCpu = os.getProcessCpuTime() - process0;
+                    long threadCpu = probes.probeThreadCpuNanos() - thread0;
+                    long probesDone = Math.max(1, total(probes.table(), false) - probes0);
+                    achievedRates[w] = probesDone * 1e9 / wall;
+                    measuredShares[w] = 100.0 * processCpu / wall;
+                    // CPU per completed probe times the nominal rate: a starved machine that completes fewer probes
+                    // than asked must not look cheaper than it is.
+                    normalizedShares[w] = 100.0 * processCpu / probesDone * nominalProbesPerSecond / 1e9;
+                    threadShares[w] = 100.0 * threadCpu / probesDone * nominalProbesPerSecond / 1e9;
+                }
+                ProbeTable table = probes.table();
+                long failures = total(table, true) - failuresBefore;
+                long healthy = table.statuses().stream().filter(s -> s.state() == HealthState.HEALTHY).count();
+                java.util.Map<String, Long> errors = new java.util.TreeMap<>();
+                for (TargetStatus status : table.statuses()) {
+                    if (status.lastError() != null) {
+                        errors.merge(status.lastError(), 1L, Long::sum);
+                    }
+                }
+                if (!errors.isEmpty()) {
+                    System.out.println("# probe-cost kind=" + kind + " last errors by target: " + errors);
+                }
+                java.util.Map<HealthState, Long> states = new java.util.EnumMap<>(HealthState.class);
+                long ewmaSumNanos = 0;
+                for (TargetStatus status : table.statuses()) {
+                    states.merge(status.state(), 1L, Long::sum);
+                    ewmaSumNanos += Math.max(0, status.rttEwmaNanos());
+                }
+                System.out.printf("# probe-cost kind=%s states at the end: %s, mean RTT EWMA %.3f ms%n", kind, states,
+                        ewmaSumNanos / 1e6 / Math.max(1, table.targetCount()));
+                Arrays.sort(normalizedShares);
+                Arrays.sort(measuredShares);
+                Arrays.sort(threadShares);
+                Arrays.sort(achievedRates);
+                double median = normalizedShares[normalizedShares.length / 2];
+                double threadMedian = threadShares[threadShares.length / 2];
+                String target = ports.size() + "_targets_" + formatInterval(options.intervalMillis())
+                        + (kind.equals("tcp") ? "" : "_" + kind);
+                System.out.printf("# probe-cost kind=%s targets=%d transport=%s windows=%d x %.1f s nominal_probes_per_s=%.0f"
+                                + " achieved_probes_per_s min/median/max=%.0f/%.0f/%.0f failures=%d healthy_at_end=%d%n",
+                        kind, ports.size(), probes.transportName(), options.windows(), options.windowSeconds(),
+                        nominalProbesPerSecond, achievedRates[0], achievedRates[achievedRates.length / 2],
+                        achievedRates[achievedRates.length - 1], failures, healthy);
+                System.out.printf("# probe-cost kind=%s process_cpu_percent measured min/median/max=%.2f/%.2f/%.2f,"
+                                + " at the nominal rate min/median/max=%.2f/%.2f/%.2f;"
+                                + " probe thread at the nominal rate min/median/max=%.2f/%.2f/%.2f%n",
+                        kind, measuredShares[0], measuredShares[measuredShares.length / 2],
+                        measuredShares[measuredShares.length - 1], normalizedShares[0], median,
+                        normalizedShares[normalizedShares.length - 1], threadShares[0], threadMedian,
+                        threadShares[threadShares.length - 1]);
+                System.out.printf("RESULT name=probe.cpu_share target=%s value=%.2f unit=percent baseline=%.0f ratio=%.3f%n",
+                        target, median, BASELINE_PERCENT, median / BASELINE_PERCENT);
+                System.out.printf("RESULT name=probe.thread_cpu_share target=%s value=%.2f unit=percent baseline=%.0f"
+                                + " ratio=%.3f%n", target, threadMedian, BASELINE_PERCENT, threadMedian / BASELINE_PERCENT);
+                if (kind.equals("tcp")) {
+                    System.out.printf("RESULT name=probe.cpu_vs_raw_connect target=%s value=%.2f unit=percent"
+                                    + " baseline=%.2f ratio=%.3f%n", target, median, rawConnectShare,
+                            median / rawConnectShare);
+                }
+            }
+        }
+    }
+
+    /**
+     * The floor: CPU of a plain blocking JDK connect + reset to every port (the kernel does both sides of a loopback
+     * handshake in the caller's context), scaled to the nominal probe rate, in percent of one core. Median of 3.
+     */
+    private static double rawConnectShare(List<Integer> ports, long intervalMillis) throws IOException {
+        java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        double[] perConnectNanos = new double[3];
+        for (int round = 0; round < perConnectNanos.length; round++) {
+            long cpu0 = threads.getCurrentThreadCpuTime();
+            for (int port : ports) {
+                try (java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open()) {
+                    channel.setOption(java.net.StandardSocketOptions.SO_LINGER, 0);
+                    channel.connect(new InetSocketAddress("127.0.0.1", port));
+                }
+            }
+            perConnectNanos[round] = (double) (threads.getCurrentThreadCpuTime() - cpu0) / ports.size();
+        }
+        Arrays.sort(perConnectNanos);
+        double share = 100.0 * perConnectNanos[1] * ports.size() * (1000.0 / intervalMillis) / 1e9;
+        System.out.printf("# probe-cost raw JDK blocking connect+reset: %.1f us CPU per connect -> %.2f %% of one core"
+                + " at %d connects/s%n", perConnectNanos[1] / 1e3, share, ports.size() * 1000 / intervalMillis);
+        return share;
+    }
+
+    private static long total(ProbeTable table, boolean failuresOnly) {
+        long sum = 0;
+        for (TargetStatus status : table.statuses()) {
+            sum += failuresOnly ? status.probeFailures() : status.probes();
+        }
+        return sum;
+    }
+
+    private static String formatInterval(long intervalMillis) {
+        return intervalMillis % 1000 == 0 ? (intervalMillis / 1000) + "s" : intervalMillis + "ms";
+    }
+
+    private static void sleepSeconds(double seconds) throws InterruptedException {
+        Thread.sleep((long) (seconds * 1000));
+    }
+}

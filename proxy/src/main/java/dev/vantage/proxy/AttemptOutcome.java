@@ -1,0 +1,13 @@
+package dev.vantage.proxy;
+
+/** How one attempt to an upstream ended, as reported to {@link UpstreamSelector#onAttemptEnd}. */
+public enum AttemptOutcome {
+    /** Response headers arrived; the status is reported alongside. */
+    RESPONSE,
+    /** The TCP connection could not be established (refused, unreachable, connect timeout). */
+    CONNECT_FAILURE,
+    /** The connection closed or reset before a complete response head arrived. */
+    RESET,
+    /** No response head within the response timeout. */
+    TIMEOUT
+}

@@ -1,0 +1,510 @@
+package dev.vantage.replication;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+import dev.vantage.config.Schedule;
+import dev.vantage.config.ScheduleKind;
+import dev.vantage.config.TimeWindow;
+import dev.vantage.replication.internal.ReceiverServer;
+import dev.vantage.replication.internal.SenderSession;
+import dev.vantage.replication.internal.Transport;
+
+/**
+ * The replication engine of one site: receivers for the mirrors it holds, syncs (one-shot or scheduled) of the
+ * resources it is the source of, their progress, metrics and a JSON view.
+ *
+ * <p>Threading: every method is thread-safe and returns at once; syncs run on the engine's own threads (one per
+ * running sync plus its pipeline threads). At most one sync per (resource, peer) runs at a time: asking for another
+ * while one runs returns the running one's future.
+ */
+public final class ReplicationEngine implements AutoCloseable {
+
+    private final String siteId;
+    private final Clock clock;
+    private final Transport transport;
+    private final ExecutorService syncThreads;
+    private final ScheduledExecutorService scheduler;
+    private final Map<Path, Volume> volumes = new ConcurrentHashMap<>();
+    private final Map<String, StreamState> streams = new ConcurrentHashMap<>();
+    private final List<ReceiverServer> receivers = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private ReplicationEngine(String siteId, Clock clock) {
+        this.siteId = siteId;
+        this.clock = clock;
+        this.transport = new Transport(2);
+        AtomicInteger n = new AtomicInteger();
+        this.syncThreads = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "vantage-sync-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "vantage-sync-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** An engine for site {@code siteId} using the system clock. */
+    public static ReplicationEngine create(String siteId) {
+        return create(siteId, Clock.systemUTC());
+    }
+
+    /** An engine for site {@code siteId}; {@code clock} decides peak hours and off-peak windows. */
+    public static ReplicationEngine create(String siteId, Clock clock) {
+        return new ReplicationEngine(siteId, clock);
+    }
+
+    public String siteId() {
+        return siteId;
+    }
+
+    // ------------------------------------------------------------------ receiving
+
+    /**
+     * Starts a receiver on {@code listen} that stores resource {@code R} in {@code dataDir/R.vol} (its state in
+     * {@code dataDir/R.vol.vantage/}).
+     */
+    public ReceiverEndpoint startReceiver(InetSocketAddress listen, Path dataDir) throws IOException {
+        java.nio.file.Files.createDirectories(dataDir);
+        return startReceiver(listen, id -> dataDir.resolve(safeFileName(id) + ".vol"));
+    }
+
+    /** Starts a receiver on {@code listen} that stores each resource at the path {@code volumeFor} gives. */
+    public ReceiverEndpoint startReceiver(InetSocketAddress listen, Function<String, Path> volumeFor) throws IOException {
+        ReceiverServer server = new ReceiverServer(transport, listen, volumeFor, clock).start();
+        receivers.add(server);
+        return new ReceiverEndpoint() {
+            @Override
+            public InetSocketAddress address() {
+                return server.address();
+            }
+
+            @Override
+            public Optional<MirrorProgress> progress(String resourceId) {
+                return Optional.ofNullable(server.progress(resourceId));
+            }
+
+            @Override
+            public List<MirrorProgress> progress() {
+                return server.progress();
+            }
+
+            @Override
+            public CompletableFuture<Void> fence(String resourceId, long epoch) {
+                return server.fence(resourceId, epoch);
+            }
+
+            @Override
+            public CompletableFuture<Void> release(String resourceId) {
+                return server.release(resourceId);
+            }
+
+            @Override
+            public void close() {
+                receivers.remove(server);
+                try {
+                    server.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("closing receiver " + server.address() + " failed", e);
+                }
+            }
+        };
+    }
+
+    private static String safeFileName(String resourceId) {
+        return resourceId.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    // ------------------------------------------------------------------ sending
+
+    /**
+     * The volume at {@code path}, opened once per engine and shared by every sync of it; applications write through
+     * it so that their changes are tracked without a scan.
+     */
+    public Volume volume(Path path, int blockSizeBytes, Path stateDir) throws IOException {
+        Path key = path.toAbsolutePath().normalize();
+        Volume existing = volumes.get(key);
+        if (existing != null) {
+            if (existing.blockSizeBytes() != blockSizeBytes) {
+                throw new IllegalArgumentException("blockSizeBytes: " + blockSizeBytes + " for " + key
+                        + " (expected: " + existing.blockSizeBytes() + ", the size it is open with)");
+            }
+            return existing;
+        }
+        synchronized (volumes) {
+            Volume v = volumes.get(key);
+            if (v == null) {
+                v = Volume.open(key, blockSizeBytes, stateDir);
+                volumes.put(key, v);
+            }
+            return v;
+        }
+    }
+
+    /**
+     * Runs a sync now. The future completes when the destination has durably acknowledged every planned block, or
+     * fails after {@code maxAttempts} sessions (each new session resumes from the destination's last durable ack).
+     */
+    public CompletableFuture<SyncResult> sync(SyncRequest request) {
+        StreamState stream = streams.computeIfAbsent(key(request.resourceId(), request.peerId()),
+                k -> new StreamState(request.resourceId(), request.peerId()));
+        synchronized (stream) {
+            if (stream.running != null && !stream.running.isDone()) {
+                return stream.running;
+            }
+            CompletableFuture<SyncResult> future = new CompletableFuture<>();
+            stream.running = future;
+            stream.phase = MirrorProgress.Phase.SYNCING;
+            stream.epoch = request.epoch();
+            syncThreads.execute(() -> runSync(request, stream, future));
+            return future;
+        }
+    }
+
+    private void runSync(SyncRequest request, StreamState stream, CompletableFuture<SyncResult> future) {
+        long start = System.nanoTime();
+        SenderSession.Stats stats = new SenderSession.Stats();
+        stream.stats = stats;
+        stream.startedNanos = start;
+        ScheduledFuture<?> reporter = null;
+        if (request.listener() != null) {
+            reporter = scheduler.scheduleAtFixedRate(() -> request.listener().accept(stream.progress(start)), 250,
+                    250, TimeUnit.MILLISECONDS);
+        }
+        String lastError = null;
+        try {
+            Volume volume = volume(request.volumePath(), request.blockSizeBytes(), request.stateDir());
+            volume.addPeer(request.peerId());
+            for (int attempt = 1; attempt <= request.maxAttempts(); attempt++) {
+                stream.attempt = attempt;
+                try {
+                    SenderSession.Outcome outcome =
+                            new SenderSession(volume, request, transport, stats, clock).run();
+                    SyncResult result = new SyncResult(outcome.planned(), outcome.skipped(), stats.blocksSent.get(),
+                            stats.referencesSent.get(), stats.framesResent.get(), outcome.sentThisAttempt(),
+                            stats.rawBytesSent.get(), stats.wireBytes.get(), attempt, outcome.lastSequence(),
+                            System.nanoTime() - start, stats.frameBytesPerSecond(),
+                            stats.lastNackReason);
+                    stream.finished(result, volume.dirtyCount(request.peerId()), clock.millis());
+                    if (request.listener() != null) {
+                        request.listener().accept(stream.progress(start));
+                    }
+                    future.complete(result);
+                    return;
+                } catch (SenderSession.RefusedException e) {
+                    lastError = e.getMessage();
+                    break;
+                } catch (IOException | RuntimeException e) {
+                    lastError = e.getMessage();
+                    stream.lastError = lastError;
+                    if (attempt < request.maxAttempts()) {
+                        Thread.sleep(request.retryDelayMillis());
+                    }
+                }
+            }
+            stream.failed(lastError);
+            future.completeExceptionally(new IOException("sync of " + request.resourceId() + " to "
+                    + request.peerId() + " failed: " + lastError));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stream.failed("interrupted");
+            future.completeExceptionally(e);
+        } catch (IOException | RuntimeException e) {
+            stream.failed(e.getMessage());
+            future.completeExceptionally(e);
+        } finally {
+            if (reporter != null) {
+                reporter.cancel(false);
+            }
+        }
+    }
+
+    /** A scheduled stream of syncs; cancel it to stop. */
+    public interface ScheduledSync extends AutoCloseable {
+        /** Runs a cycle now (for {@link ScheduleKind#ON_DEMAND}, the only way cycles run). */
+        CompletableFuture<SyncResult> trigger();
+
+        /** Cycles started so far (including triggered ones). */
+        long cycles();
+
+        @Override
+        void close();
+    }
+
+    /**
+     * Runs {@code request} according to {@code schedule}: every interval ({@code INTERVAL}), only when triggered
+     * ({@code ON_DEMAND}), or every interval inside the schedule's windows ({@code OFF_PEAK}). A cycle never
+     * overlaps the previous one of the same stream.
+     */
+    public ScheduledSync schedule(SyncRequest request, Schedule schedule) {
+        java.util.concurrent.atomic.AtomicLong cycles = new java.util.concurrent.atomic.AtomicLong();
+        ScheduledFuture<?> task = null;
+        if (schedule.kind() != ScheduleKind.ON_DEMAND) {
+            long interval = Math.max(10, schedule.intervalMillis());
+            task = scheduler.scheduleWithFixedDelay(() -> {
+                if (schedule.kind() == ScheduleKind.OFF_PEAK
+                        && !TimeWindow.anyContains(schedule.windows(), clock.instant())) {
+                    return;
+                }
+                StreamState stream = streams.get(key(request.resourceId(), request.peerId()));
+                if (stream != null && stream.running != null && !stream.running.isDone()) {
+                    return;
+                }
+                cycles.incrementAndGet();
+                sync(request);
+            }, 0, interval, TimeUnit.MILLISECONDS);
+        }
+        ScheduledFuture<?> scheduled = task;
+        return new ScheduledSync() {
+            @Override
+            public CompletableFuture<SyncResult> trigger() {
+                cycles.incrementAndGet();
+                return sync(request);
+            }
+
+            @Override
+            public long cycles() {
+                return cycles.get();
+            }
+
+            @Override
+            public void close() {
+                if (scheduled != null) {
+                    scheduled.cancel(false);
+                }
+            }
+        };
+    }
+
+    /** Stops tracking {@code peerId} for the volume at {@code volumePath} (its mirror was released). */
+    public void releasePeer(Path volumePath, int blockSizeBytes, String resourceId, String peerId) throws IOException {
+        volume(volumePath, blockSizeBytes, null).removePeer(peerId);
+        streams.remove(key(resourceId, peerId));
+    }
+
+    // ------------------------------------------------------------------ progress, metrics
+
+    /** The sender's view of the mirror of {@code resourceId} at {@code peerId}. */
+    public Optional<MirrorProgress> progress(String resourceId, String peerId) {
+        StreamState s = streams.get(key(resourceId, peerId));
+        return s == null ? Optional.empty() : Optional.of(s.mirrorProgress(clock.millis()));
+    }
+
+    /** The live progress of a running sync of {@code resourceId} to {@code peerId}. */
+    public Optional<SyncProgress> syncProgress(String resourceId, String peerId) {
+        StreamState s = streams.get(key(resourceId, peerId));
+        return s == null || s.stats == null ? Optional.empty() : Optional.of(s.progress(s.startedNanos));
+    }
+
+    /** Every stream this engine sends, then every mirror its receivers hold. */
+    public List<MirrorProgress> progress() {
+        List<MirrorProgress> all = new ArrayList<>();
+        long now = clock.millis();
+        for (StreamState s : streams.values()) {
+            all.add(s.mirrorProgress(now));
+        }
+        for (ReceiverServer r : receivers) {
+            all.addAll(r.progress());
+        }
+        return all;
+    }
+
+    /** Metrics in the Prometheus text exposition format. */
+    public String renderPrometheus() {
+        StringBuilder b = new StringBuilder(1024);
+        long now = clock.millis();
+        header(b, "vantage_replication_sent_blocks_total", "counter", "Blocks sent with a payload.");
+        for (StreamState s : streams.values()) {
+            sample(b, "vantage_replication_sent_blocks_total", s, s.stats == null ? 0 : s.stats.blocksSent.get());
+        }
+        header(b, "vantage_replication_sent_references_total", "counter", "Blocks sent as references (dedup).");
+        for (StreamState s : streams.values()) {
+            sample(b, "vantage_replication_sent_references_total", s, s.stats == null ? 0 : s.stats.referencesSent.get());
+        }
+        header(b, "vantage_replication_resent_frames_total", "counter", "Frames sent again after a NACK.");
+        for (StreamState s : streams.values()) {
+            sample(b, "vantage_replication_resent_frames_total", s, s.stats == null ? 0 : s.stats.framesResent.get());
+        }
+        header(b, "vantage_replication_wire_bytes_total", "counter", "Bytes on the socket, both directions.");
+        for (StreamState s : streams.values()) {
+            sample(b, "vantage_replication_wire_bytes_total", s, s.stats == null ? 0 : s.stats.wireBytes.get());
+        }
+        for (String[] g : new String[][] {
+                {"vantage_replication_lag_blocks", "Blocks the mirror lacks."},
+                {"vantage_replication_lag_bytes", "Bytes the mirror lacks."},
+                {"vantage_replication_lag_seconds", "Seconds since the mirror last held everything."},
+                {"vantage_replication_consistent_sequence", "The mirror holds every frame up to this sequence."}}) {
+            header(b, g[0], "gauge", g[1]);
+            for (MirrorProgress p : progress()) {
+                double v = switch (g[0]) {
+                    case "vantage_replication_lag_blocks" -> p.lagBlocks();
+                    case "vantage_replication_lag_bytes" -> p.lagBytes();
+                    case "vantage_replication_lag_seconds" -> p.lagSeconds();
+                    default -> p.consistentUpToSequence();
+                };
+                b.append(g[0]).append("{resource=\"").append(p.resourceId()).append("\",peer=\"").append(p.peerId())
+                        .append("\"} ").append(format(v)).append('\n');
+            }
+        }
+        for (ReceiverServer r : receivers) {
+            ReceiverServer.Counters c = r.counters();
+            String addr = r.address().getPort() + "";
+            receiverCounter(b, "vantage_replication_received_blocks_total", addr, c.framesApplied.get());
+            receiverCounter(b, "vantage_replication_received_references_total", addr, c.referencesApplied.get());
+            receiverCounter(b, "vantage_replication_rejected_frames_total", addr, c.framesRejected.get());
+            receiverCounter(b, "vantage_replication_nacks_sent_total", addr, c.nacksSent.get());
+            receiverCounter(b, "vantage_replication_syncs_total", addr, c.syncs.get());
+            receiverCounter(b, "vantage_replication_refused_sessions_total", addr, c.sessionsRefused.get());
+            receiverCounter(b, "vantage_replication_received_wire_bytes_total", addr, c.wireBytes.get());
+        }
+        if (now < 0) {
+            b.setLength(0);
+        }
+        return b.toString();
+    }
+
+    private static void header(StringBuilder b, String name, String type, String help) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static void sample(StringBuilder b, String name, StreamState s, long value) {
+        b.append(name).append("{resource=\"").append(s.resourceId).append("\",peer=\"").append(s.peerId)
+                .append("\"} ").append(value).append('\n');
+    }
+
+    private static void receiverCounter(StringBuilder b, String name, String port, long value) {
+        b.append(name).append("{listen_port=\"").append(port).append("\"} ").append(value).append('\n');
+    }
+
+    private static String format(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    /** Every stream and mirror as a JSON document for the admin API. */
+    public String toJson() {
+        StringBuilder b = new StringBuilder("{\"site\":").append(Json.quote(siteId)).append(",\"mirrors\":[");
+        List<MirrorProgress> all = progress();
+        for (int i = 0; i < all.size(); i++) {
+            b.append(i == 0 ? "" : ",").append(all.get(i).toJson());
+        }
+        return b.append("]}").toString();
+    }
+
+    private static String key(String resourceId, String peerId) {
+        return resourceId + '\u0000' + peerId;
+    }
+
+    /** Sender-side state of one (resource, peer) stream; fields are written by its sync thread. */
+    private static final class StreamState {
+        final String resourceId;
+        final String peerId;
+        volatile CompletableFuture<SyncResult> running;
+        volatile MirrorProgress.Phase phase = MirrorProgress.Phase.IDLE;
+        volatile long epoch;
+        volatile SenderSession.Stats stats;
+        volatile long startedNanos;
+        volatile int attempt;
+        volatile String lastError;
+        volatile long lastSequence = -1;
+        volatile long lagBlocksAfterSync;
+        volatile long inSyncAtMillis = -1;
+        volatile long outOfSyncSinceMillis = -1;
+        volatile SyncResult lastResult;
+
+        StreamState(String resourceId, String peerId) {
+            this.resourceId = resourceId;
+            this.peerId = peerId;
+        }
+
+        void finished(SyncResult result, long stillDirty, long nowMillis) {
+            lastResult = result;
+            lastSequence = result.lastSequence();
+            lagBlocksAfterSync = stillDirty;
+            lastError = null;
+            if (stillDirty == 0) {
+                inSyncAtMillis = nowMillis;
+                outOfSyncSinceMillis = -1;
+                phase = MirrorProgress.Phase.IN_SYNC;
+            } else {
+                phase = MirrorProgress.Phase.IDLE;
+            }
+        }
+
+        void failed(String error) {
+            lastError = error;
+            phase = MirrorProgress.Phase.FAILED;
+        }
+
+        SyncProgress progress(long startNanos) {
+            SenderSession.Stats s = stats;
+            return new SyncProgress(s.blocksPlanned, s.blocksDone.get(), s.bytesPlanned, s.bytesDone.get(),
+                    s.wireBytes.get(), attempt, System.nanoTime() - startNanos);
+        }
+
+        MirrorProgress mirrorProgress(long nowMillis) {
+            SenderSession.Stats s = stats;
+            MirrorProgress.Phase p = phase;
+            long lag;
+            long consistent = lastSequence;
+            if (p == MirrorProgress.Phase.SYNCING && s != null) {
+                lag = s.remainingBlocks + s.unackedFrames;
+                consistent = s.consistentUpToSequence;
+                if (outOfSyncSinceMillis < 0) {
+                    outOfSyncSinceMillis = inSyncAtMillis >= 0 ? inSyncAtMillis : nowMillis;
+                }
+            } else {
+                lag = p == MirrorProgress.Phase.IN_SYNC ? 0 : lagBlocksAfterSync;
+            }
+            double lagSeconds = p == MirrorProgress.Phase.IN_SYNC || outOfSyncSinceMillis < 0 ? 0
+                    : (nowMillis - outOfSyncSinceMillis) / 1000.0;
+            long blockSize = s == null || s.blocksPlanned == 0 ? Volume.DEFAULT_BLOCK_SIZE_BYTES
+                    : s.bytesPlanned / s.blocksPlanned;
+            return new MirrorProgress(resourceId, peerId, p, epoch, consistent, lag, lag * blockSize, lagSeconds,
+                    lastError);
+        }
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        syncThreads.shutdownNow();
+        for (ReceiverServer r : receivers) {
+            try {
+                r.close();
+            } catch (IOException e) {
+                // Closing the rest matters more than reporting one failed close.
+                continue;
+            }
+        }
+        receivers.clear();
+        for (Volume v : volumes.values()) {
+            try {
+                v.close();
+            } catch (IOException e) {
+                continue;
+            }
+        }
+        volumes.clear();
+        transport.close();
+    }
+}

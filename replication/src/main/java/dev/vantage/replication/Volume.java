@@ -1,0 +1,457 @@
+package dev.vantage.replication;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import dev.vantage.replication.internal.BlockHasher;
+import dev.vantage.replication.internal.BlockManifest;
+import dev.vantage.replication.internal.DirtyBitmap;
+
+/**
+ * A file of fixed-size blocks with per-peer persistent dirty bitmaps and a manifest of XXH3-128 block hashes, kept
+ * in a state directory (by default {@code FILE.vantage/} next to the file). Any plain file is a volume: its blocks
+ * are its contents, the last block may be short.
+ *
+ * <p>Threading: every method that changes state is synchronized on the volume; {@link #readBlock} and
+ * {@link #read} use positional reads and may run concurrently with them.
+ *
+ * <p>Invariants: {@link #write} returns only after the dirty marks of the blocks it touches are durable in every
+ * peer's bitmap, so a crash never loses a change. The manifest on disk claims to match the file only when its
+ * recorded size and modification time equal the file's; any write clears that record first, so a crash mid-write
+ * forces a rescan on the next open.
+ */
+public final class Volume implements AutoCloseable {
+
+    public static final int DEFAULT_BLOCK_SIZE_BYTES = 65_536;
+    public static final int MIN_BLOCK_SIZE_BYTES = 4_096;
+    public static final int MAX_BLOCK_SIZE_BYTES = 1_048_576;
+    private static final String STATE_SUFFIX = ".vantage";
+
+    private final Path file;
+    private final Path stateDir;
+    private final int blockSizeBytes;
+    private final FileChannel channel;
+    private final BlockManifest manifest;
+    private final Map<String, DirtyBitmap> trackers = new LinkedHashMap<>();
+    private final ByteBuffer scanBuffer;
+    private final long[] hashScratch = new long[2];
+    private int[] writeGenerations;
+    private long trustedModifiedNanos = -1;
+
+    private Volume(Path file, Path stateDir, int blockSizeBytes, FileChannel channel, BlockManifest manifest,
+                   long blockCount) {
+        this.file = file;
+        this.stateDir = stateDir;
+        this.blockSizeBytes = blockSizeBytes;
+        this.channel = channel;
+        this.manifest = manifest;
+        this.scanBuffer = ByteBuffer.allocateDirect(blockSizeBytes);
+        this.writeGenerations = new int[(int) Math.max(16, blockCount)];
+    }
+
+    /** Opens (creating when missing) {@code file} with 64 KiB blocks and its state in {@code FILE.vantage/}. */
+    public static Volume open(Path file) throws IOException {
+        return open(file, DEFAULT_BLOCK_SIZE_BYTES, null);
+    }
+
+    /**
+     * Opens (creating when missing) {@code file} as a volume.
+     *
+     * @param blockSizeBytes a power of two in 4 KiB..1 MiB
+     * @param stateDir       where the manifest and bitmaps live; {@code null} = {@code FILE.vantage/} next to it
+     */
+    public static Volume open(Path file, int blockSizeBytes, Path stateDir) throws IOException {
+        if (blockSizeBytes < MIN_BLOCK_SIZE_BYTES || blockSizeBytes > MAX_BLOCK_SIZE_BYTES
+                || Integer.bitCount(blockSizeBytes) != 1) {
+            throw new IllegalArgumentException("blockSizeBytes: " + blockSizeBytes
+                    + " (expected: a power of two in " + MIN_BLOCK_SIZE_BYTES + ".." + MAX_BLOCK_SIZE_BYTES + ")");
+        }
+        Path absolute = file.toAbsolutePath();
+        Path state = stateDir != null ? stateDir
+                : absolute.resolveSibling(absolute.getFileName() + STATE_SUFFIX);
+        if (absolute.getParent() != null) {
+            Files.createDirectories(absolute.getParent());
+        }
+        Files.createDirectories(state);
+        FileChannel channel = FileChannel.open(absolute, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        long blockCount = blocksFor(channel.size(), blockSizeBytes);
+        BlockManifest manifest = BlockManifest.open(state.resolve("manifest.bin"), blockSizeBytes, blockCount);
+        Volume volume = new Volume(absolute, state, blockSizeBytes, channel, manifest, blockCount);
+        long modified = volume.modifiedNanos();
+        if (manifest.matches(channel.size(), modified)) {
+            volume.trustedModifiedNanos = modified;
+        }
+        try (DirectoryStream<Path> bitmaps = Files.newDirectoryStream(state, "dirty-*.bitmap")) {
+            for (Path bitmap : bitmaps) {
+                String name = bitmap.getFileName().toString();
+                String peer = name.substring("dirty-".length(), name.length() - ".bitmap".length());
+                volume.trackers.put(peer, DirtyBitmap.open(bitmap, blockCount));
+            }
+        }
+        return volume;
+    }
+
+    private static long blocksFor(long sizeBytes, int blockSizeBytes) {
+        return (sizeBytes + blockSizeBytes - 1) / blockSizeBytes;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public Path stateDir() {
+        return stateDir;
+    }
+
+    public int blockSizeBytes() {
+        return blockSizeBytes;
+    }
+
+    public long sizeBytes() {
+        try {
+            return channel.size();
+        } catch (IOException e) {
+            throw new UncheckedIOException("volume " + file + ": size failed", e);
+        }
+    }
+
+    public long blockCount() {
+        return blocksFor(sizeBytes(), blockSizeBytes);
+    }
+
+    /** Length in bytes of block {@code index} in a volume of {@code sizeBytes} (the last one may be short). */
+    public int blockLength(long index, long sizeBytes) {
+        long start = index * blockSizeBytes;
+        return (int) Math.max(0, Math.min(blockSizeBytes, sizeBytes - start));
+    }
+
+    // ---------------------------------------------------------------- user API
+
+    /** Reads up to {@code length} bytes at {@code offset}; returns the count read (less at the end of the volume). */
+    public int read(long offset, byte[] dst, int dstOffset, int length) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(dst, dstOffset, length);
+        int total = 0;
+        while (buf.hasRemaining()) {
+            int n = channel.read(buf, offset + total);
+            if (n < 0) {
+                break;
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    /**
+     * Writes {@code length} bytes at {@code offset} (growing the volume when needed). Returns after the touched
+     * blocks' dirty marks are durable; the data itself is durable after {@link #force()}.
+     */
+    public synchronized void write(long offset, byte[] src, int srcOffset, int length) throws IOException {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("write: offset " + offset + ", length " + length
+                    + " (expected: >= 0)");
+        }
+        if (length == 0) {
+            return;
+        }
+        long first = offset / blockSizeBytes;
+        long last = (offset + length - 1) / blockSizeBytes;
+        boolean trusted = trustedModifiedNanos != -1 && trustedModifiedNanos == modifiedNanos();
+        manifest.invalidateRecord();
+        for (DirtyBitmap tracker : trackers.values()) {
+            tracker.markRange(first, last, true);
+        }
+        for (long b = first; b <= last; b++) {
+            bumpGeneration(b);
+            manifest.forget(b);
+        }
+        ByteBuffer buf = ByteBuffer.wrap(src, srcOffset, length);
+        long position = offset;
+        while (buf.hasRemaining()) {
+            position += channel.write(buf, position);
+        }
+        // Bumped before and after the data write: a concurrent reader that saw either value read a torn block.
+        for (long b = first; b <= last; b++) {
+            bumpGeneration(b);
+        }
+        trustedModifiedNanos = trusted ? modifiedNanos() : -1;
+    }
+
+    /** Makes written data, the manifest and the bitmaps durable. */
+    public synchronized void force() throws IOException {
+        channel.force(false);
+        boolean trusted = trustedModifiedNanos != -1 && trustedModifiedNanos == modifiedNanos();
+        rehashUnknown();
+        if (trusted) {
+            long modified = modifiedNanos();
+            manifest.record(sizeBytes(), modified);
+            trustedModifiedNanos = modified;
+        }
+        manifest.save();
+        for (DirtyBitmap tracker : trackers.values()) {
+            tracker.force();
+        }
+    }
+
+    /**
+     * Makes written data durable and writes changed manifest entries without forcing them and without claiming the
+     * manifest matches the file: the cheap end of a batch of replicated writes (one fdatasync). A crash before the
+     * next {@link #force()} leaves the manifest unclaimed, so the next open rescans.
+     */
+    public synchronized void forceData() throws IOException {
+        channel.force(false);
+        manifest.invalidateRecord();
+        manifest.saveEntries();
+    }
+
+    /**
+     * Brings the manifest up to date with the file. When the file was changed behind the volume's back (its size or
+     * modification time is not the one recorded) every block is read and hashed, and blocks whose hash changed are
+     * marked dirty for every peer; otherwise only blocks of unknown hash are hashed.
+     */
+    public synchronized ScanResult scan() throws IOException {
+        long start = System.nanoTime();
+        long modified = modifiedNanos();
+        long size = sizeBytes();
+        boolean full = trustedModifiedNanos == -1 || trustedModifiedNanos != modified;
+        long blocks = blocksFor(size, blockSizeBytes);
+        long hashed = 0;
+        long changed = 0;
+        for (long b = 0; b < blocks; b++) {
+            if (!full && manifest.isKnown(b)) {
+                continue;
+            }
+            int length = readBlock(b, scanBuffer, size);
+            BlockHasher.hash(scanBuffer, 0, length, hashScratch);
+            hashed++;
+            if (!manifest.matches(b, hashScratch[0], hashScratch[1])) {
+                if (manifest.isKnown(b) || full) {
+                    changed++;
+                    for (DirtyBitmap tracker : trackers.values()) {
+                        tracker.markRange(b, b, false);
+                    }
+                    bumpGeneration(b);
+                }
+                manifest.set(b, hashScratch[0], hashScratch[1]);
+            }
+        }
+        manifest.truncate(blocks);
+        for (DirtyBitmap tracker : trackers.values()) {
+            tracker.force();
+        }
+        manifest.record(size, modified);
+        manifest.save();
+        trustedModifiedNanos = modified;
+        return new ScanResult(hashed, changed, full, System.nanoTime() - start);
+    }
+
+    private void rehashUnknown() throws IOException {
+        long size = sizeBytes();
+        long blocks = blocksFor(size, blockSizeBytes);
+        for (long b = 0; b < blocks; b++) {
+            if (!manifest.isKnown(b)) {
+                int length = readBlock(b, scanBuffer, size);
+                BlockHasher.hash(scanBuffer, 0, length, hashScratch);
+                manifest.set(b, hashScratch[0], hashScratch[1]);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- replication API
+
+    /**
+     * Reads block {@code index} into {@code dst} from position 0 (capacity at least the block size), given the
+     * volume size; returns the block's length. Thread-safe.
+     */
+    public int readBlock(long index, ByteBuffer dst, long sizeBytes) throws IOException {
+        int length = blockLength(index, sizeBytes);
+        dst.clear().limit(length);
+        long position = index * blockSizeBytes;
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, position + dst.position());
+            if (n < 0) {
+                // The file shrank under us: the rest of the block reads as zeros.
+                while (dst.hasRemaining()) {
+                    dst.put((byte) 0);
+                }
+            }
+        }
+        dst.flip();
+        return length;
+    }
+
+    /** Copies the manifest hash of block {@code index} into {@code out[0..1]} ((0, 0) when unknown). */
+    public synchronized void manifestHash(long index, long[] out) {
+        out[0] = manifest.high(index);
+        out[1] = manifest.low(index);
+    }
+
+    /** Copies the manifest hashes of blocks {@code first..first+count-1} into {@code out}, two longs each. */
+    public synchronized void manifestHashes(long first, int count, long[] out) {
+        manifest.copyTo(first, count, out);
+    }
+
+    /** The peers that have a dirty bitmap in this volume. */
+    public synchronized java.util.Set<String> peers() {
+        return java.util.Set.copyOf(trackers.keySet());
+    }
+
+    /**
+     * Makes sure a dirty bitmap exists for {@code peerId}; a new one starts with every block dirty (the peer has
+     * received nothing yet).
+     */
+    public synchronized void addPeer(String peerId) throws IOException {
+        String key = sanitize(peerId);
+        if (!trackers.containsKey(key)) {
+            trackers.put(key, DirtyBitmap.open(stateDir.resolve("dirty-" + key + ".bitmap"), blockCount()));
+        }
+    }
+
+    /** Removes the dirty bitmap of {@code peerId}. */
+    public synchronized void removePeer(String peerId) throws IOException {
+        DirtyBitmap tracker = trackers.remove(sanitize(peerId));
+        if (tracker != null) {
+            tracker.close();
+            Files.deleteIfExists(tracker.file());
+        }
+    }
+
+    /** The next block at or after {@code from} that is dirty for {@code peerId}, or -1. */
+    public synchronized long nextDirty(String peerId, long from) {
+        DirtyBitmap tracker = trackers.get(sanitize(peerId));
+        return tracker == null ? -1 : tracker.nextDirty(from, blockCount());
+    }
+
+    /** Number of blocks dirty for {@code peerId}. */
+    public synchronized long dirtyCount(String peerId) {
+        DirtyBitmap tracker = trackers.get(sanitize(peerId));
+        return tracker == null ? 0 : tracker.count(blockCount());
+    }
+
+    public synchronized boolean isDirty(String peerId, long index) {
+        DirtyBitmap tracker = trackers.get(sanitize(peerId));
+        return tracker != null && tracker.isDirty(index);
+    }
+
+    /** The write generation of block {@code index}: it changes every time the block is written or found changed. */
+    public synchronized int writeGeneration(long index) {
+        return index < writeGenerations.length ? writeGenerations[(int) index] : 0;
+    }
+
+    /**
+     * Clears the dirty mark of block {@code index} for {@code peerId} unless the block was written again after
+     * generation {@code generation} was read. Durable after {@link #forceDirty}.
+     */
+    public synchronized void clearDirty(String peerId, long index, int generation) {
+        DirtyBitmap tracker = trackers.get(sanitize(peerId));
+        if (tracker != null && writeGeneration(index) == generation) {
+            tracker.clear(index);
+        }
+    }
+
+    /** Makes the dirty bitmap of {@code peerId} durable. */
+    public synchronized void forceDirty(String peerId) {
+        DirtyBitmap tracker = trackers.get(sanitize(peerId));
+        if (tracker != null) {
+            tracker.force();
+        }
+    }
+
+    /**
+     * Writes a replicated block whose content hash is known, without forcing anything; {@link #force()} at the end
+     * of a batch makes it durable (data first, then the manifest).
+     */
+    public synchronized void applyBlock(long index, ByteBuffer data, long hashHigh, long hashLow) throws IOException {
+        manifest.invalidateRecord();
+        for (DirtyBitmap tracker : trackers.values()) {
+            tracker.markRange(index, index, false);
+        }
+        bumpGeneration(index);
+        boolean trusted = trustedModifiedNanos != -1 && trustedModifiedNanos == modifiedNanos();
+        long position = index * blockSizeBytes;
+        ByteBuffer src = data.duplicate();
+        while (src.hasRemaining()) {
+            position += channel.write(src, position);
+        }
+        manifest.set(index, hashHigh, hashLow);
+        bumpGeneration(index);
+        trustedModifiedNanos = trusted ? modifiedNanos() : -1;
+    }
+
+    /**
+     * Records the hash of block {@code index} as read at write generation {@code generation}; ignored when the
+     * block was written since. Saved with the next {@link #saveManifest()}, {@link #force()} or {@link #scan()}.
+     */
+    public synchronized void recordHash(long index, long hashHigh, long hashLow, int generation) {
+        if (writeGeneration(index) == generation) {
+            manifest.set(index, hashHigh, hashLow);
+        }
+    }
+
+    /** Writes the manifest's changed entries to disk. */
+    public synchronized void saveManifest() throws IOException {
+        manifest.save();
+    }
+
+    /** Sets the volume's size (truncating or extending with zeros). */
+    public synchronized void resize(long sizeBytes) throws IOException {
+        long current = sizeBytes();
+        if (sizeBytes == current) {
+            return;
+        }
+        manifest.invalidateRecord();
+        boolean trusted = trustedModifiedNanos != -1 && trustedModifiedNanos == modifiedNanos();
+        if (sizeBytes < current) {
+            channel.truncate(sizeBytes);
+        } else {
+            channel.write(ByteBuffer.allocate(1), sizeBytes - 1);
+        }
+        long blocks = blocksFor(sizeBytes, blockSizeBytes);
+        manifest.truncate(blocks);
+        if (blocks > 0) {
+            manifest.forget(blocks - 1);
+        }
+        for (long b = blocksFor(current, blockSizeBytes); b < blocks; b++) {
+            manifest.forget(b);
+        }
+        trustedModifiedNanos = trusted ? modifiedNanos() : -1;
+    }
+
+    private void bumpGeneration(long index) {
+        if (index >= writeGenerations.length) {
+            writeGenerations = Arrays.copyOf(writeGenerations, (int) Math.max(index + 1, writeGenerations.length * 2L));
+        }
+        writeGenerations[(int) index]++;
+    }
+
+    private long modifiedNanos() {
+        try {
+            return Files.getLastModifiedTime(file).to(TimeUnit.NANOSECONDS);
+        } catch (IOException e) {
+            throw new UncheckedIOException("volume " + file + ": stat failed", e);
+        }
+    }
+
+    private static String sanitize(String peerId) {
+        return peerId.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        for (DirtyBitmap tracker : trackers.values()) {
+            tracker.close();
+        }
+        manifest.close();
+        channel.close();
+    }
+}

@@ -1,0 +1,59 @@
+package dev.vantage.replication.internal;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * One replication protocol message, mutable so that one instance is reused per stage (see {@link FrameType} for
+ * what each field means per type). The payload is a {@link ByteBuf} owned by whoever set it: a decoded frame owns a
+ * retained slice that the consumer must release.
+ */
+public final class Frame {
+
+    public FrameType type;
+    public final StringBuilder resourceId = new StringBuilder();
+    public long epoch;
+    public long sequence;
+    public long blockIndex;
+    public long hashHigh;
+    public long hashLow;
+    public Codec codec = Codec.RAW;
+    public int rawLength;
+    public long value;
+    public final StringBuilder text = new StringBuilder();
+    public ByteBuf payload;
+
+    public Frame reset(FrameType type) {
+        this.type = type;
+        resourceId.setLength(0);
+        epoch = 0;
+        sequence = 0;
+        blockIndex = 0;
+        hashHigh = 0;
+        hashLow = 0;
+        codec = Codec.RAW;
+        rawLength = 0;
+        value = 0;
+        text.setLength(0);
+        payload = null;
+        return this;
+    }
+
+    public Frame resourceId(CharSequence id) {
+        resourceId.setLength(0);
+        resourceId.append(id);
+        return this;
+    }
+
+    public Frame text(CharSequence t) {
+        text.setLength(0);
+        text.append(t);
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return type + "{resource=" + resourceId + ", epoch=" + epoch + ", seq=" + sequence + ", block=" + blockIndex
+                + ", codec=" + codec + ", raw=" + rawLength + ", value=" + value
+                + (text.length() > 0 ? ", text=" + text : "") + "}";
+    }
+}

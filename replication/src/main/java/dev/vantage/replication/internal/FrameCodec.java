@@ -1,0 +1,142 @@
+package dev.vantage.replication.internal;
+
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.wire.BinaryWire;
+import net.openhft.chronicle.wire.ValueIn;
+import net.openhft.chronicle.wire.ValueOut;
+
+/**
+ * Encodes and decodes {@link Frame}s. Layout of one frame (the transport adds a 4-byte length before it):
+ * {@code [u16 headerLength][header: Chronicle BinaryWire values][payload][u32 CRC32C of everything before]}.
+ * The header starts with the protocol version. One instance per thread: it reuses its buffers.
+ */
+public final class FrameCodec {
+
+    public static final int VERSION = 1;
+    /** Longest frame the transport accepts: a 1 MiB block that did not compress, plus headers. */
+    public static final int MAX_FRAME_BYTES = 4 * 1024 * 1024;
+
+    private final Bytes<?> headerBytes = Bytes.allocateElasticOnHeap(256);
+    private final BinaryWire wire;
+    private final byte[] scratch = new byte[4096];
+    private final CRC32C crc = new CRC32C();
+
+    public FrameCodec() {
+        headerBytes.singleThreadedCheckDisabled(true);
+        wire = BinaryWire.binaryOnly(headerBytes);
+    }
+
+    /** Thrown for a frame that fails its checksum or cannot be parsed. */
+    public static final class CorruptFrameException extends Exception {
+        private static final long serialVersionUID = 1L;
+        /** The sequence read from the header, or -1 when the header itself is unreadable. */
+        public final long sequence;
+
+        CorruptFrameException(String message, long sequence) {
+            super(message);
+            this.sequence = sequence;
+        }
+    }
+
+    /** Encodes a frame without payload into a new buffer from {@code alloc} (the caller owns it). */
+    public ByteBuf encode(Frame frame, ByteBufAllocator alloc) {
+        return encode(frame, null, 0, alloc);
+    }
+
+    /**
+     * Encodes {@code frame} with {@code payloadLength} bytes of {@code payload} (from index 0, may be null when 0)
+     * into a new buffer from {@code alloc} (the caller owns it).
+     */
+    public ByteBuf encode(Frame frame, ByteBuffer payload, int payloadLength, ByteBufAllocator alloc) {
+        headerBytes.clear();
+        ValueOut out = wire.getValueOut();
+        out.int8((byte) VERSION);
+        out.int8((byte) frame.type.ordinal());
+        out.text(frame.resourceId);
+        out.int64(frame.epoch);
+        out.int64(frame.sequence);
+        out.int64(frame.blockIndex);
+        out.int64(frame.hashHigh);
+        out.int64(frame.hashLow);
+        out.int8((byte) frame.codec.ordinal());
+        out.int32(frame.rawLength);
+        out.int64(frame.value);
+        out.text(frame.text);
+        out.int32(payloadLength);
+        int headerLength = (int) headerBytes.readRemaining();
+        ByteBuf buf = alloc.directBuffer(2 + headerLength + payloadLength + 4);
+        buf.writeShort(headerLength);
+        headerBytes.read(scratch, 0, headerLength);
+        buf.writeBytes(scratch, 0, headerLength);
+        if (payloadLength > 0) {
+            buf.writeBytes(payload.duplicate().clear().limit(payloadLength));
+        }
+        crc.reset();
+        crc.update(buf.nioBuffer(0, buf.writerIndex()));
+        buf.writeInt((int) crc.getValue());
+        return buf;
+    }
+
+    /**
+     * Decodes one frame (without the transport's length prefix) into {@code frame}. On success the payload is a
+     * retained slice of {@code in} that the caller must release; {@code in} itself is not released.
+     */
+    public void decode(ByteBuf in, Frame frame) throws CorruptFrameException {
+        int start = in.readerIndex();
+        int length = in.readableBytes();
+        if (length < 2 + 4) {
+            throw new CorruptFrameException("frame: " + length + " bytes (expected: >= 6)", -1);
+        }
+        int headerLength = in.getUnsignedShort(start);
+        if (headerLength > scratch.length || 2 + headerLength + 4 > length) {
+            throw new CorruptFrameException("frame header length: " + headerLength + " (expected: <= "
+                    + Math.min(scratch.length, length - 6) + ")", -1);
+        }
+        crc.reset();
+        crc.update(in.nioBuffer(start, length - 4));
+        int expectedCrc = in.getInt(start + length - 4);
+        in.getBytes(start + 2, scratch, 0, headerLength);
+        headerBytes.clear();
+        headerBytes.write(scratch, 0, headerLength);
+        frame.reset(FrameType.HELLO);
+        long sequence = -1;
+        int payloadLength;
+        try {
+            ValueIn valueIn = wire.getValueIn();
+            int version = valueIn.int8();
+            if (version != VERSION) {
+                throw new CorruptFrameException("frame version: " + version + " (expected: " + VERSION + ")", -1);
+            }
+            frame.type = FrameType.of(valueIn.int8());
+            valueIn.textTo(frame.resourceId);
+            frame.epoch = valueIn.int64();
+            frame.sequence = valueIn.int64();
+            sequence = frame.sequence;
+            frame.blockIndex = valueIn.int64();
+            frame.hashHigh = valueIn.int64();
+            frame.hashLow = valueIn.int64();
+            frame.codec = Codec.of(valueIn.int8());
+            frame.rawLength = valueIn.int32();
+            frame.value = valueIn.int64();
+            valueIn.textTo(frame.text);
+            payloadLength = valueIn.int32();
+        } catch (CorruptFrameException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CorruptFrameException("frame header unreadable: " + e.getMessage(), -1);
+        }
+        if ((int) crc.getValue() != expectedCrc) {
+            throw new CorruptFrameException("frame checksum mismatch (sequence " + sequence + ")", sequence);
+        }
+        if (payloadLength != length - 2 - headerLength - 4) {
+            throw new CorruptFrameException("frame payload length: " + payloadLength + " (expected: "
+                    + (length - 2 - headerLength - 4) + ")", sequence);
+        }
+        frame.payload = payloadLength == 0 ? null : in.retainedSlice(start + 2 + headerLength, payloadLength);
+    }
+}

@@ -1,0 +1,775 @@
+package dev.vantage.replication.internal;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+
+import dev.vantage.replication.MirrorProgress;
+import dev.vantage.replication.Volume;
+
+/**
+ * The receiving end of replication for one site: accepts sessions, verifies every frame (checksum, then content
+ * hash after decompression), applies blocks, fsyncs per batch (on FLUSH/END, or after 32 MiB unsynced), acknowledges the
+ * highest contiguous durable sequence and persists it, so a new session resumes there.
+ *
+ * <p>Threading: event loops only decode frames into a Disruptor ring; one applier thread owns every volume, every
+ * session's state and all replies. {@link #progress} reads immutable snapshots published through volatile fields.
+ */
+public final class ReceiverServer implements AutoCloseable {
+
+    private static final long SYNC_EVERY_BYTES = 32L << 20;
+    private static final int MANIFEST_CHUNK_BLOCKS = 4096;
+    private static final int RING_SIZE = 4096;
+
+    /** Receiver counters, read by metrics. */
+    public static final class Counters {
+        public final AtomicLong wireBytes = new AtomicLong();
+        public final AtomicLong framesApplied = new AtomicLong();
+        public final AtomicLong referencesApplied = new AtomicLong();
+        public final AtomicLong bytesApplied = new AtomicLong();
+        public final AtomicLong framesRejected = new AtomicLong();
+        public final AtomicLong nacksSent = new AtomicLong();
+        public final AtomicLong syncs = new AtomicLong();
+        public final AtomicLong sessions = new AtomicLong();
+        public final AtomicLong sessionsRefused = new AtomicLong();
+    }
+
+    private enum Kind { FRAME, CORRUPT, DISCONNECT, CONTROL }
+
+    private static final class InboundEvent {
+        Kind kind;
+        Connection connection;
+        final Frame frame = new Frame();
+        String error;
+        Runnable control;
+    }
+
+    private final Transport transport;
+    private final InetSocketAddress listenAddress;
+    private final Function<String, Path> volumeResolver;
+    private final Clock clock;
+    private final Counters counters = new Counters();
+    private final Map<String, ResourceState> resources = new HashMap<>();
+    private final Map<String, MirrorProgress> snapshots = new ConcurrentHashMap<>();
+    private Disruptor<InboundEvent> disruptor;
+    private RingBuffer<InboundEvent> ring;
+    private Channel serverChannel;
+
+    public ReceiverServer(Transport transport, InetSocketAddress listenAddress, Function<String, Path> volumeResolver,
+                          Clock clock) {
+        this.transport = transport;
+        this.listenAddress = listenAddress;
+        this.volumeResolver = volumeResolver;
+        this.clock = clock;
+    }
+
+    /** Binds the listening socket and starts the applier. */
+    public ReceiverServer start() throws IOException {
+        disruptor = new Disruptor<>(InboundEvent::new, RING_SIZE, r -> {
+            Thread t = new Thread(r, "vantage-receiver-applier");
+            t.setDaemon(true);
+            return t;
+        }, ProducerType.MULTI, new BlockingWaitStrategy());
+        disruptor.handleEventsWith(new Applier());
+        disruptor.setDefaultExceptionHandler(new ApplierExceptionHandler());
+        ring = disruptor.start();
+        ServerBootstrap bootstrap = new ServerBootstrap().group(transport.group())
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        Transport.initPipeline(ch.pipeline(), counters.wireBytes, new InboundHandler());
+                    }
+                });
+        var future = bootstrap.bind(listenAddress).awaitUninterruptibly();
+        if (!future.isSuccess()) {
+            disruptor.halt();
+            throw new IOException("listen on " + listenAddress.getHostString() + ":" + listenAddress.getPort()
+                    + " failed: " + future.cause().getMessage(), future.cause());
+        }
+        serverChannel = future.channel();
+        return this;
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    public Counters counters() {
+        return counters;
+    }
+
+    /** The latest progress of {@code resourceId} at this receiver, or null when it never had a session. */
+    public MirrorProgress progress(String resourceId) {
+        MirrorProgress p = snapshots.get(resourceId);
+        return p == null ? null : withCurrentLag(p);
+    }
+
+    /** Progress of every resource this receiver has seen. */
+    public List<MirrorProgress> progress() {
+        return snapshots.values().stream().map(this::withCurrentLag).toList();
+    }
+
+    private MirrorProgress withCurrentLag(MirrorProgress p) {
+        ResourceState rs = null;
+        synchronized (resources) {
+            rs = resources.get(p.resourceId());
+        }
+        if (rs == null || p.phase() == MirrorProgress.Phase.IN_SYNC) {
+            return p;
+        }
+        long since = rs.outOfSyncSinceMillis;
+        double lagSeconds = since < 0 ? p.lagSeconds() : Math.max(0, clock.millis() - since) / 1000.0;
+        return new MirrorProgress(p.resourceId(), p.peerId(), p.phase(), p.epoch(), p.consistentUpToSequence(),
+                p.lagBlocks(), p.lagBytes(), lagSeconds, p.lastError());
+    }
+
+    /**
+     * Raises the minimum epoch of {@code resourceId} (after a promotion): sessions and frames of older epochs are
+     * refused from now on. Applied by the applier thread; the future completes once it is durable.
+     */
+    public CompletableFuture<Void> fence(String resourceId, long epoch) {
+        return onApplier(() -> {
+            ResourceState rs = resource(resourceId);
+            if (epoch > rs.progress.epoch()) {
+                rs.progress = new ProgressFile.Progress(epoch, rs.progress.lastDurableSequence(),
+                        rs.progress.lastInSyncMillis());
+                rs.progressFile.write(rs.progress);
+                publish(rs, null);
+            }
+        });
+    }
+
+    /**
+     * Drops the local mirror of {@code resourceId}: closes any session, deletes the volume file and its state.
+     * The future completes when the files are gone.
+     */
+    public CompletableFuture<Void> release(String resourceId) {
+        return onApplier(() -> {
+            ResourceState rs;
+            synchronized (resources) {
+                rs = resources.remove(resourceId);
+            }
+            snapshots.remove(resourceId);
+            Path file = volumeResolver.apply(resourceId).toAbsolutePath();
+            if (rs != null) {
+                if (rs.active != null) {
+                    rs.active.refused = true;
+                    rs.active.channel.close();
+                }
+                if (rs.volume != null) {
+                    rs.volume.close();
+                }
+                rs.progressFile.close();
+            }
+            java.nio.file.Files.deleteIfExists(file);
+            Path state = file.resolveSibling(file.getFileName() + ".vantage");
+            if (java.nio.file.Files.isDirectory(state)) {
+                try (var paths = java.nio.file.Files.walk(state)) {
+                    for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        java.nio.file.Files.deleteIfExists(p);
+                    }
+                }
+            }
+        });
+    }
+
+    /** An action that may fail with an I/O error. */
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
+    private CompletableFuture<Void> onApplier(IoAction action) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        long seq = ring.next();
+        InboundEvent event = ring.get(seq);
+        event.kind = Kind.CONTROL;
+        event.connection = null;
+        event.frame.reset(FrameType.END);
+        event.control = () -> {
+            try {
+                action.run();
+                done.complete(null);
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        };
+        ring.publish(seq);
+        return done;
+    }
+
+    /** Decodes frames on the event loop and hands them to the applier. */
+    private final class InboundHandler extends ChannelInboundHandlerAdapter {
+        private final FrameCodec codec = new FrameCodec();
+        private Connection connection;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            connection = new Connection(ctx.channel());
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf in = (ByteBuf) msg;
+            long seq;
+            try {
+                seq = ring.tryNext();
+            } catch (InsufficientCapacityException e) {
+                in.release();
+                ctx.close();
+                return;
+            }
+            InboundEvent event = ring.get(seq);
+            event.connection = connection;
+            event.error = null;
+            try {
+                codec.decode(in, event.frame);
+                event.kind = Kind.FRAME;
+            } catch (FrameCodec.CorruptFrameException e) {
+                event.kind = Kind.CORRUPT;
+                event.frame.reset(FrameType.BLOCK);
+                event.frame.sequence = e.sequence;
+                event.error = e.getMessage();
+            } finally {
+                in.release();
+                ring.publish(seq);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            long seq = ring.next();
+            InboundEvent event = ring.get(seq);
+            event.kind = Kind.DISCONNECT;
+            event.connection = connection;
+            event.frame.reset(FrameType.END);
+            ring.publish(seq);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** One accepted connection; its session state is touched only by the applier. */
+    private static final class Connection {
+        final Channel channel;
+        Session session;
+        boolean refused;
+
+        Connection(Channel channel) {
+            this.channel = channel;
+        }
+    }
+
+    /** Durable and live state of one resource at this receiver. Applier thread only. */
+    private static final class ResourceState {
+        final String resourceId;
+        Volume volume;
+        ProgressFile progressFile;
+        ProgressFile.Progress progress;
+        Connection active;
+        String lastPeer = "";
+        String lastError;
+        volatile long outOfSyncSinceMillis = -1;
+
+        ResourceState(String resourceId) {
+            this.resourceId = resourceId;
+        }
+    }
+
+    /** One session's receive window. Applier thread only. */
+    private static final class Session {
+        final ResourceState resource;
+        final long epoch;
+        long contiguous;
+        long highWater;
+        final TreeSet<Long> received = new TreeSet<>();
+        final Set<Long> nacked = new HashSet<>();
+        long lastFlushSequence = -1;
+        long pendingEnd = -1;
+        long endSizeBytes;
+        long unsyncedBytes;
+        boolean dirty;
+        long remainingHint;
+        HashIndex index;
+
+        Session(ResourceState resource, long epoch, long contiguous) {
+            this.resource = resource;
+            this.epoch = epoch;
+            this.contiguous = contiguous;
+            this.highWater = contiguous;
+        }
+    }
+
+    private final class Applier implements EventHandler<InboundEvent> {
+        private final FrameCodec codec = new FrameCodec();
+        private final Frame reply = new Frame();
+        private final BlockCompressor compressor = new BlockCompressor();
+        private ByteBuffer raw = ByteBuffer.allocateDirect(Volume.MAX_BLOCK_SIZE_BYTES);
+        private ByteBuffer payload = ByteBuffer.allocateDirect(BlockCompressor.maxCompressedLength(Volume.MAX_BLOCK_SIZE_BYTES));
+        private final long[] hash = new long[2];
+        private final Set<Session> touched = new HashSet<>();
+
+        @Override
+        public void onEvent(InboundEvent event, long sequence, boolean endOfBatch) throws IOException {
+            try {
+                Connection conn = event.connection;
+                switch (event.kind) {
+                    case CONTROL -> event.control.run();
+                    case FRAME -> onFrame(conn, event.frame);
+                    case CORRUPT -> onCorrupt(conn, event.frame.sequence, event.error);
+                    case DISCONNECT -> onDisconnect(conn);
+                    default -> throw new IllegalStateException("event kind: " + event.kind);
+                }
+            } finally {
+                if (event.frame.payload != null) {
+                    event.frame.payload.release();
+                    event.frame.payload = null;
+                }
+                event.connection = null;
+                event.control = null;
+            }
+            if (endOfBatch) {
+                for (Session s : touched) {
+                    if (s.unsyncedBytes >= SYNC_EVERY_BYTES) {
+                        syncAndAck(s);
+                    }
+                }
+                touched.clear();
+            }
+        }
+
+        private void onFrame(Connection conn, Frame frame) throws IOException {
+            if (conn.refused) {
+                return;
+            }
+            if (frame.type == FrameType.HELLO) {
+                onHello(conn, frame);
+                return;
+            }
+            Session s = conn.session;
+            if (s == null) {
+                refuse(conn, "protocol: " + frame.type + " before HELLO", 0);
+                return;
+            }
+            if (frame.epoch != s.epoch || s.epoch < s.resource.progress.epoch()) {
+                refuse(conn, "epoch " + frame.epoch + " is older than " + s.resource.progress.epoch() + " (fenced)",
+                        s.resource.progress.epoch());
+                return;
+            }
+            switch (frame.type) {
+                case BLOCK, REFERENCE -> onBlock(s, conn, frame);
+                case FLUSH -> {
+                    s.remainingHint = frame.value;
+                    boolean repeat = frame.sequence == s.lastFlushSequence;
+                    s.lastFlushSequence = frame.sequence;
+                    s.highWater = Math.max(s.highWater, frame.sequence);
+                    nackMissing(s, conn, frame.sequence, repeat);
+                    syncAndAck(s);
+                }
+                case END -> {
+                    boolean repeat = frame.sequence == s.pendingEnd;
+                    s.pendingEnd = frame.sequence;
+                    s.endSizeBytes = frame.value;
+                    s.remainingHint = 0;
+                    s.highWater = Math.max(s.highWater, frame.sequence);
+                    nackMissing(s, conn, frame.sequence, repeat);
+                    if (!tryFinish(s, conn)) {
+                        syncAndAck(s);
+                    }
+                }
+                default -> refuse(conn, "protocol: unexpected " + frame.type + " from a sender", 0);
+            }
+        }
+
+        private void onHello(Connection conn, Frame frame) throws IOException {
+            String id = frame.resourceId.toString();
+            int blockSize = frame.rawLength;
+            if (id.isEmpty() || blockSize < Volume.MIN_BLOCK_SIZE_BYTES || blockSize > Volume.MAX_BLOCK_SIZE_BYTES
+                    || Integer.bitCount(blockSize) != 1) {
+                refuse(conn, "hello: resource '" + id + "', block size " + blockSize
+                        + " (expected: a resource id and a power of two in 4096..1048576)", 0);
+                return;
+            }
+            ResourceState rs = resource(id);
+            if (frame.epoch < rs.progress.epoch()) {
+                refuse(conn, "epoch " + frame.epoch + " is older than " + rs.progress.epoch() + " (fenced)",
+                        rs.progress.epoch());
+                return;
+            }
+            if (rs.active != null && rs.active != conn && rs.active.channel.isActive()) {
+                refuse(conn, "resource " + id + " is busy with another session", rs.progress.epoch());
+                return;
+            }
+            if (rs.volume == null || rs.volume.blockSizeBytes() != blockSize) {
+                java.nio.file.Files.createDirectories(volumeResolver.apply(id).toAbsolutePath().getParent());
+                if (rs.volume != null) {
+                    rs.volume.close();
+                }
+                rs.volume = Volume.open(volumeResolver.apply(id), blockSize, null);
+                rs.progressFile.close();
+                rs.progressFile = new ProgressFile(rs.volume.stateDir().resolve("receiver.state"));
+                ProgressFile.Progress stored = rs.progressFile.read();
+                rs.progress = new ProgressFile.Progress(Math.max(stored.epoch(), rs.progress.epoch()),
+                        stored.lastDurableSequence(), stored.lastInSyncMillis());
+            }
+            if (frame.epoch > rs.progress.epoch()) {
+                rs.progress = new ProgressFile.Progress(frame.epoch, rs.progress.lastDurableSequence(),
+                        rs.progress.lastInSyncMillis());
+                rs.progressFile.write(rs.progress);
+            }
+            rs.active = conn;
+            rs.lastPeer = frame.text.toString();
+            counters.sessions.incrementAndGet();
+            Volume volume = rs.volume;
+            volume.scan();
+            long blocks = volume.blockCount();
+            Session s = new Session(rs, frame.epoch, rs.progress.lastDurableSequence());
+            s.remainingHint = frame.blockIndex;
+            s.index = new HashIndex((int) Math.min(Integer.MAX_VALUE / 4, blocks + 1024));
+            long[] hashes = new long[2 * MANIFEST_CHUNK_BLOCKS];
+            ByteBuffer chunk = ByteBuffer.allocateDirect(16 * MANIFEST_CHUNK_BLOCKS).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (long first = 0; first < blocks; first += MANIFEST_CHUNK_BLOCKS) {
+                int count = (int) Math.min(MANIFEST_CHUNK_BLOCKS, blocks - first);
+                volume.manifestHashes(first, count, hashes);
+                chunk.clear();
+                for (int k = 0; k < count; k++) {
+                    chunk.putLong(hashes[2 * k]).putLong(hashes[2 * k + 1]);
+                    s.index.put(hashes[2 * k], hashes[2 * k + 1], first + k);
+                }
+                reply.reset(FrameType.MANIFEST).resourceId(id);
+                reply.epoch = frame.epoch;
+                reply.blockIndex = first;
+                reply.rawLength = count;
+                conn.channel.write(codec.encode(reply, chunk, 16 * count, conn.channel.alloc()));
+            }
+            reply.reset(FrameType.READY).resourceId(id);
+            reply.epoch = frame.epoch;
+            reply.sequence = s.contiguous;
+            reply.value = volume.sizeBytes();
+            conn.channel.writeAndFlush(codec.encode(reply, conn.channel.alloc()));
+            conn.session = s;
+            if (rs.outOfSyncSinceMillis < 0) {
+                rs.outOfSyncSinceMillis = rs.progress.lastInSyncMillis() >= 0 ? rs.progress.lastInSyncMillis()
+                        : clock.millis();
+            }
+            publish(rs, s);
+        }
+
+        private void onBlock(Session s, Connection conn, Frame frame) throws IOException {
+            long seq = frame.sequence;
+            s.highWater = Math.max(s.highWater, seq);
+            if (seq <= s.contiguous || s.received.contains(seq)) {
+                return;
+            }
+            Volume volume = s.resource.volume;
+            int blockSize = volume.blockSizeBytes();
+            if (frame.rawLength < 0 || frame.rawLength > blockSize || frame.blockIndex < 0) {
+                nack(s, conn, seq, "block " + frame.blockIndex + " length " + frame.rawLength
+                        + " (expected: 0.." + blockSize + ")");
+                return;
+            }
+            int length;
+            if (frame.type == FrameType.REFERENCE) {
+                long source = locate(s, volume, frame.hashHigh, frame.hashLow, frame.value, frame.rawLength);
+                if (source < 0) {
+                    nack(s, conn, seq, "reference: no block with the hash of block " + frame.blockIndex);
+                    return;
+                }
+                length = frame.rawLength;
+            } else {
+                length = decodePayload(frame);
+                if (length != frame.rawLength) {
+                    counters.framesRejected.incrementAndGet();
+                    nack(s, conn, seq, "block " + frame.blockIndex + ": payload does not decode to "
+                            + frame.rawLength + " bytes (" + frame.codec + ")");
+                    return;
+                }
+                BlockHasher.hash(raw, 0, length, hash);
+                if (hash[0] != frame.hashHigh || hash[1] != frame.hashLow) {
+                    counters.framesRejected.incrementAndGet();
+                    nack(s, conn, seq, "block " + frame.blockIndex + ": content hash mismatch");
+                    return;
+                }
+            }
+            raw.clear().limit(length);
+            volume.applyBlock(frame.blockIndex, raw, frame.hashHigh, frame.hashLow);
+            s.index.put(frame.hashHigh, frame.hashLow, frame.blockIndex);
+            if (frame.type == FrameType.REFERENCE) {
+                counters.referencesApplied.incrementAndGet();
+            } else {
+                counters.framesApplied.incrementAndGet();
+            }
+            counters.bytesApplied.addAndGet(length);
+            s.unsyncedBytes += length;
+            s.dirty = true;
+            touched.add(s);
+            s.nacked.remove(seq);
+            if (seq == s.contiguous + 1) {
+                s.contiguous = seq;
+                while (!s.received.isEmpty() && s.received.first() == s.contiguous + 1) {
+                    s.contiguous = s.received.pollFirst();
+                }
+            } else {
+                s.received.add(seq);
+            }
+            tryFinish(s, conn);
+        }
+
+        /** Finds a block holding the hash and reads it into {@code raw}; returns its index or -1. */
+        private long locate(Session s, Volume volume, long high, long low, long hint, int length) throws IOException {
+            long[] candidates = {hint, s.index.get(high, low)};
+            for (long c : candidates) {
+                if (c < 0) {
+                    continue;
+                }
+                long end = c * volume.blockSizeBytes() + length;
+                if (end > volume.sizeBytes()) {
+                    continue;
+                }
+                volume.readBlock(c, raw, end);
+                BlockHasher.hash(raw, 0, length, hash);
+                if (hash[0] == high && hash[1] == low) {
+                    return c;
+                }
+            }
+            return -1;
+        }
+
+        private int decodePayload(Frame frame) {
+            ByteBuf p = frame.payload;
+            int n = p == null ? 0 : p.readableBytes();
+            if (frame.codec == Codec.RAW) {
+                if (n > raw.capacity()) {
+                    return -1;
+                }
+                raw.clear().limit(n);
+                if (n > 0) {
+                    p.getBytes(p.readerIndex(), raw);
+                }
+                return n;
+            }
+            if (n > payload.capacity()) {
+                return -1;
+            }
+            payload.clear().limit(n);
+            p.getBytes(p.readerIndex(), payload);
+            raw.clear();
+            return compressor.decompress(frame.codec, payload, n, raw.limit(frame.rawLength));
+        }
+
+        private void nackMissing(Session s, Connection conn, long upTo, boolean repeat) {
+            int sent = 0;
+            for (long seq = s.contiguous + 1; seq <= upTo && sent < 1024; seq++) {
+                if (!s.received.contains(seq) && (repeat || !s.nacked.contains(seq))) {
+                    nack(s, conn, seq, "missing");
+                    sent++;
+                }
+            }
+        }
+
+        private void nack(Session s, Connection conn, long seq, String reason) {
+            s.nacked.add(seq);
+            counters.nacksSent.incrementAndGet();
+            reply.reset(FrameType.NACK).resourceId(s.resource.resourceId).text(reason);
+            reply.epoch = s.epoch;
+            reply.sequence = seq;
+            conn.channel.writeAndFlush(codec.encode(reply, conn.channel.alloc()));
+        }
+
+        private void onCorrupt(Connection conn, long seq, String error) {
+            counters.framesRejected.incrementAndGet();
+            Session s = conn.session;
+            if (s == null) {
+                conn.refused = true;
+                conn.channel.close();
+                return;
+            }
+            s.resource.lastError = error;
+            if (seq > s.contiguous && seq <= s.highWater + 4096 && !s.received.contains(seq)) {
+                nack(s, conn, seq, error);
+            }
+        }
+
+        private boolean tryFinish(Session s, Connection conn) throws IOException {
+            if (s.pendingEnd < 0 || s.contiguous < s.pendingEnd) {
+                return false;
+            }
+            Volume volume = s.resource.volume;
+            volume.resize(s.endSizeBytes);
+            volume.force();
+            ResourceState rs = s.resource;
+            rs.progress = new ProgressFile.Progress(rs.progress.epoch(), s.contiguous, clock.millis());
+            rs.progressFile.write(rs.progress);
+            counters.syncs.incrementAndGet();
+            s.unsyncedBytes = 0;
+            s.dirty = false;
+            rs.outOfSyncSinceMillis = -1;
+            rs.lastError = null;
+            reply.reset(FrameType.DONE).resourceId(rs.resourceId);
+            reply.epoch = s.epoch;
+            reply.sequence = s.contiguous;
+            reply.value = volume.sizeBytes();
+            conn.channel.writeAndFlush(codec.encode(reply, conn.channel.alloc()));
+            s.pendingEnd = -1;
+            publish(rs, s, MirrorProgress.Phase.IN_SYNC);
+            return true;
+        }
+
+        private void syncAndAck(Session s) throws IOException {
+            ResourceState rs = s.resource;
+            if (s.dirty) {
+                rs.volume.forceData();
+                rs.progress = new ProgressFile.Progress(rs.progress.epoch(), s.contiguous,
+                        rs.progress.lastInSyncMillis());
+                rs.progressFile.write(rs.progress);
+                counters.syncs.incrementAndGet();
+                s.unsyncedBytes = 0;
+                s.dirty = false;
+            }
+            Connection conn = rs.active;
+            if (conn != null && conn.session == s) {
+                reply.reset(FrameType.ACK).resourceId(rs.resourceId);
+                reply.epoch = s.epoch;
+                reply.sequence = rs.progress.lastDurableSequence();
+                conn.channel.writeAndFlush(codec.encode(reply, conn.channel.alloc()));
+            }
+            publish(rs, s);
+        }
+
+        private void onDisconnect(Connection conn) throws IOException {
+            Session s = conn.session;
+            if (s == null) {
+                return;
+            }
+            if (s.dirty) {
+                syncAndAck(s);
+            }
+            if (s.resource.active == conn) {
+                s.resource.active = null;
+            }
+            conn.session = null;
+            publish(s.resource, s, s.resource.outOfSyncSinceMillis < 0 ? MirrorProgress.Phase.IN_SYNC
+                    : MirrorProgress.Phase.IDLE);
+        }
+
+        private void refuse(Connection conn, String reason, long epoch) {
+            counters.sessionsRefused.incrementAndGet();
+            conn.refused = true;
+            reply.reset(FrameType.REFUSE).text(reason);
+            reply.value = epoch;
+            conn.channel.writeAndFlush(codec.encode(reply, conn.channel.alloc()))
+                    .addListener(f -> conn.channel.close());
+        }
+    }
+
+    private ResourceState resource(String id) throws IOException {
+        synchronized (resources) {
+            ResourceState rs = resources.get(id);
+            if (rs == null) {
+                rs = new ResourceState(id);
+                Path volumePath = volumeResolver.apply(id);
+                Path state = volumePath.toAbsolutePath().resolveSibling(volumePath.getFileName() + ".vantage");
+                java.nio.file.Files.createDirectories(state);
+                rs.progressFile = new ProgressFile(state.resolve("receiver.state"));
+                rs.progress = rs.progressFile.read();
+                resources.put(id, rs);
+            }
+            return rs;
+        }
+    }
+
+    private void publish(ResourceState rs, Session s) {
+        publish(rs, s, s == null ? MirrorProgress.Phase.IDLE : MirrorProgress.Phase.SYNCING);
+    }
+
+    private void publish(ResourceState rs, Session s, MirrorProgress.Phase phase) {
+        long lagBlocks = phase == MirrorProgress.Phase.IN_SYNC ? 0
+                : s == null ? 0 : s.remainingHint + Math.max(0, s.highWater - s.contiguous);
+        int blockSize = rs.volume == null ? Volume.DEFAULT_BLOCK_SIZE_BYTES : rs.volume.blockSizeBytes();
+        double lagSeconds = rs.outOfSyncSinceMillis < 0 ? 0 : Math.max(0, clock.millis() - rs.outOfSyncSinceMillis) / 1000.0;
+        snapshots.put(rs.resourceId, new MirrorProgress(rs.resourceId, rs.lastPeer, phase, rs.progress.epoch(),
+                rs.progress.lastDurableSequence(), lagBlocks, lagBlocks * blockSize, lagSeconds, rs.lastError));
+    }
+
+    private final class ApplierExceptionHandler implements ExceptionHandler<InboundEvent> {
+        @Override
+        public void handleEventException(Throwable ex, long sequence, InboundEvent event) {
+            Connection conn = event.connection;
+            if (conn != null) {
+                if (conn.session != null) {
+                    conn.session.resource.lastError = "apply failed: " + ex;
+                }
+                conn.channel.close();
+            }
+            if (event.frame.payload != null) {
+                event.frame.payload.release();
+                event.frame.payload = null;
+            }
+        }
+
+        @Override
+        public void handleOnStartException(Throwable ex) {
+            throw new IllegalStateException("receiver applier failed to start", ex);
+        }
+
+        @Override
+        public void handleOnShutdownException(Throwable ex) {
+            throw new UncheckedIOException(new IOException("receiver applier shutdown: " + ex, ex));
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        if (disruptor != null) {
+            disruptor.halt();
+        }
+        synchronized (resources) {
+            for (ResourceState rs : resources.values()) {
+                if (rs.active != null) {
+                    rs.active.channel.close();
+                }
+                if (rs.volume != null) {
+                    rs.volume.close();
+                }
+                rs.progressFile.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,654 @@
+package dev.vantage.replication.internal;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.SimpleChannelInboundHandler;
+
+import dev.vantage.config.Compression;
+import dev.vantage.replication.SyncRequest;
+import dev.vantage.replication.Volume;
+
+/**
+ * One attempt to replicate a volume to a peer: connect, receive the peer's manifest and last durable sequence,
+ * then stream blocks through a Disruptor pipeline (read + hash, dedup + compress, frame + send) under a credit
+ * window, and wait until the peer has made everything durable.
+ *
+ * <p>Threading: {@link #run()} runs on the caller's thread (the producer). The three pipeline stages each own a
+ * thread; only the last one writes frames and owns the in-flight table, credits, NACK resends and dirty clearing.
+ * The Netty event loop only decodes replies into thread-safe fields and wakes the send stage.
+ */
+public final class SenderSession {
+
+    /** Counters shared by all attempts of one sync. */
+    public static final class Stats {
+        public final AtomicLong wireBytes = new AtomicLong();
+        public final AtomicLong blocksSent = new AtomicLong();
+        public final AtomicLong referencesSent = new AtomicLong();
+        public final AtomicLong framesResent = new AtomicLong();
+        public final AtomicLong rawBytesSent = new AtomicLong();
+        public final AtomicLong nacksReceived = new AtomicLong();
+        public volatile long blocksPlanned;
+        public volatile long bytesPlanned;
+        public final AtomicLong blocksDone = new AtomicLong();
+        public final AtomicLong bytesDone = new AtomicLong();
+        public volatile long consistentUpToSequence = -1;
+        public volatile long unackedFrames;
+        public volatile long remainingBlocks;
+        public volatile String lastNackReason;
+        public volatile long firstFrameNanos;
+        public volatile long lastFrameNanos;
+        public final AtomicLong framedBytesAfterFirst = new AtomicLong();
+
+        /** Rate of block frames between the first and the last one sent, or 0 with fewer than two. */
+        public double frameBytesPerSecond() {
+            long span = lastFrameNanos - firstFrameNanos;
+            return span <= 0 ? 0 : framedBytesAfterFirst.get() * 1e9 / span;
+        }
+    }
+
+    /** The peer refused the session (stale epoch, busy resource): retrying does not help. */
+    public static final class RefusedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        public RefusedException(String message) {
+            super(message);
+        }
+    }
+
+    /** What one successful attempt did. */
+    public record Outcome(long planned, long skipped, long sentThisAttempt, long lastSequence) {
+    }
+
+    private static final long STALL_RETRANSMIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** A slow (throttled) stream still gets its progress made durable and acknowledged this often. */
+    private static final long FLUSH_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long STALL_ABORT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private final Volume volume;
+    private final SyncRequest request;
+    private final Transport transport;
+    private final Stats stats;
+    private final Clock clock;
+    private final int maxInFlightFrames;
+    private final long maxInFlightBytes;
+    private final long flushEveryBytes;
+
+    // Written by the event loop, read by the send stage.
+    private final CompletableFuture<Long> ready = new CompletableFuture<>();
+    private final CompletableFuture<Outcome> done = new CompletableFuture<>();
+    private final AtomicLong ackedSequence = new AtomicLong(-1);
+    private final ConcurrentLinkedQueue<Long> nacks = new ConcurrentLinkedQueue<>();
+    private volatile long doneSequence = Long.MIN_VALUE;
+    private volatile Throwable failure;
+    private volatile Thread sendThread;
+    private long[] destHashes = new long[0];
+    private long destSizeBytes;
+
+    private Channel channel;
+    private long sourceSizeBytes;
+    private final AtomicLong skipped = new AtomicLong();
+
+    public SenderSession(Volume volume, SyncRequest request, Transport transport, Stats stats, Clock clock) {
+        this.volume = volume;
+        this.request = request;
+        this.transport = transport;
+        this.stats = stats;
+        this.clock = clock;
+        this.maxInFlightFrames = 1024;
+        this.maxInFlightBytes = Math.max(64L << 20, 8L * volume.blockSizeBytes());
+        this.flushEveryBytes = maxInFlightBytes / 4;
+    }
+
+    /** Runs the attempt to its end; throws when it fails (the caller may start another attempt). */
+    public Outcome run() throws IOException, InterruptedException {
+        long[] candidates = BlockPlan.candidates(volume, request.mode(), request.selections(), request.peerId());
+        sourceSizeBytes = volume.sizeBytes();
+        stats.blocksPlanned = candidates.length;
+        stats.bytesPlanned = (long) candidates.length * volume.blockSizeBytes();
+        stats.blocksDone.set(0);
+        stats.bytesDone.set(0);
+        stats.remainingBlocks = candidates.length;
+        connect();
+        Disruptor<BlockEvent> disruptor = null;
+        try {
+            FrameCodec codec = new FrameCodec();
+            Frame hello = new Frame().reset(FrameType.HELLO).resourceId(request.resourceId()).text(request.peerId());
+            hello.epoch = request.epoch();
+            hello.value = sourceSizeBytes;
+            hello.rawLength = volume.blockSizeBytes();
+            hello.blockIndex = candidates.length;
+            channel.writeAndFlush(codec.encode(hello, channel.alloc()));
+            long lastDurable = await(ready, 120);
+            stats.consistentUpToSequence = lastDurable;
+            ackedSequence.set(lastDurable);
+
+            int ringSize = Integer.highestOneBit(Math.max(8, Math.min(64, (16 << 20) / volume.blockSizeBytes())));
+            disruptor = new Disruptor<>(() -> new BlockEvent(volume.blockSizeBytes()), ringSize,
+                    r -> {
+                        Thread t = new Thread(r, "vantage-sender-" + request.resourceId());
+                        t.setDaemon(true);
+                        return t;
+                    }, ProducerType.SINGLE, new BlockingWaitStrategy());
+            disruptor.setDefaultExceptionHandler(new AbortingExceptionHandler());
+            SendStage sendStage = new SendStage(lastDurable);
+            disruptor.handleEventsWith(new ReadHashStage()).then(new DedupCompressStage()).then(sendStage);
+            disruptor.start();
+            RingBuffer<BlockEvent> ring = disruptor.getRingBuffer();
+            for (long index : candidates) {
+                if (failure != null) {
+                    break;
+                }
+                long seq = ring.next();
+                ring.get(seq).block(index);
+                ring.publish(seq);
+            }
+            long seq = ring.next();
+            ring.get(seq).end();
+            ring.publish(seq);
+            return await(done, Long.MAX_VALUE);
+        } finally {
+            if (failure == null) {
+                failure = new IOException("session closed");
+            }
+            if (disruptor != null) {
+                wake();
+                disruptor.halt();
+            }
+            channel.close().syncUninterruptibly();
+        }
+    }
+
+    private void connect() throws IOException {
+        Bootstrap bootstrap = new Bootstrap().group(transport.group()).channel(transport.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        Transport.initPipeline(ch.pipeline(), stats.wireBytes, new ReplyHandler());
+                    }
+                });
+        InetSocketAddress address = request.peerAddress();
+        ChannelFuture future = bootstrap.connect(address).awaitUninterruptibly();
+        if (!future.isSuccess()) {
+            throw new IOException("connect to " + address.getHostString() + ":" + address.getPort() + " failed: "
+                    + future.cause().getMessage(), future.cause());
+        }
+        channel = future.channel();
+    }
+
+    private <T> T await(CompletableFuture<T> future, long timeoutSeconds) throws IOException, InterruptedException {
+        try {
+            return future.get(timeoutSeconds, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(cause.getMessage(), cause);
+        } catch (TimeoutException e) {
+            throw new IOException("peer " + request.peerAddress() + " did not answer within " + timeoutSeconds + " s");
+        }
+    }
+
+    private void fail(Throwable cause) {
+        if (failure == null) {
+            failure = cause;
+        }
+        ready.completeExceptionally(cause);
+        done.completeExceptionally(cause);
+        wake();
+    }
+
+    private void wake() {
+        Thread t = sendThread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /** Decodes the peer's replies on the event loop. */
+    private final class ReplyHandler extends SimpleChannelInboundHandler<ByteBuf> {
+        private final FrameCodec codec = new FrameCodec();
+        private final Frame frame = new Frame();
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) throws Exception {
+            codec.decode(msg, frame);
+            try {
+                switch (frame.type) {
+                    case MANIFEST -> {
+                        int needed = (int) (2 * (frame.blockIndex + frame.rawLength));
+                        if (needed > destHashes.length) {
+                            destHashes = java.util.Arrays.copyOf(destHashes, needed);
+                        }
+                        ByteBuf p = frame.payload;
+                        for (int k = 0; k < frame.rawLength && p != null; k++) {
+                            int at = (int) (2 * (frame.blockIndex + k));
+                            destHashes[at] = p.getLongLE(p.readerIndex() + 16 * k);
+                            destHashes[at + 1] = p.getLongLE(p.readerIndex() + 16 * k + 8);
+                        }
+                    }
+                    case READY -> {
+                        destSizeBytes = frame.value;
+                        ready.complete(frame.sequence);
+                    }
+                    case REFUSE -> fail(new RefusedException("peer refused: " + frame.text));
+                    case ACK -> {
+                        ackedSequence.accumulateAndGet(frame.sequence, Math::max);
+                        wake();
+                    }
+                    case NACK -> {
+                        stats.nacksReceived.incrementAndGet();
+                        stats.lastNackReason = "sequence " + frame.sequence + ": " + frame.text;
+                        nacks.add(frame.sequence);
+                        wake();
+                    }
+                    case DONE -> {
+                        ackedSequence.accumulateAndGet(frame.sequence, Math::max);
+                        doneSequence = frame.sequence;
+                        wake();
+                    }
+                    default -> fail(new IOException("unexpected frame from peer: " + frame.type));
+                }
+            } finally {
+                if (frame.payload != null) {
+                    frame.payload.release();
+                    frame.payload = null;
+                }
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            fail(new IOException("connection to " + request.peerAddress() + " closed"));
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            fail(new IOException("connection to " + request.peerAddress() + ": " + cause.getMessage(), cause));
+            ctx.close();
+        }
+    }
+
+    /** A preallocated pipeline event: one block (or the end marker) with its buffers. */
+    static final class BlockEvent {
+        final ByteBuffer raw;
+        final ByteBuffer compressed;
+        boolean isEnd;
+        long blockIndex;
+        int generation;
+        int rawLength;
+        long hashHigh;
+        long hashLow;
+        boolean skip;
+        long referenceIndex;
+        Codec codec;
+        int payloadLength;
+
+        BlockEvent(int blockSizeBytes) {
+            raw = ByteBuffer.allocateDirect(blockSizeBytes);
+            compressed = ByteBuffer.allocateDirect(BlockCompressor.maxCompressedLength(blockSizeBytes));
+        }
+
+        void block(long index) {
+            isEnd = false;
+            blockIndex = index;
+            skip = false;
+            referenceIndex = -1;
+            codec = Codec.RAW;
+        }
+
+        void end() {
+            isEnd = true;
+        }
+    }
+
+    private final class ReadHashStage implements EventHandler<BlockEvent> {
+        private final long[] hash = new long[2];
+
+        @Override
+        public void onEvent(BlockEvent event, long sequence, boolean endOfBatch) throws IOException {
+            if (event.isEnd || failure != null) {
+                return;
+            }
+            event.generation = volume.writeGeneration(event.blockIndex);
+            event.rawLength = volume.readBlock(event.blockIndex, event.raw, sourceSizeBytes);
+            BlockHasher.hash(event.raw, 0, event.rawLength, hash);
+            event.hashHigh = hash[0];
+            event.hashLow = hash[1];
+            volume.recordHash(event.blockIndex, hash[0], hash[1], event.generation);
+        }
+    }
+
+    private final class DedupCompressStage implements EventHandler<BlockEvent> {
+        private final BlockCompressor compressor = new BlockCompressor();
+        private final Codec wanted = codecFor(request.compression());
+        private HashIndex dedup;
+
+        @Override
+        public void onEvent(BlockEvent event, long sequence, boolean endOfBatch) {
+            if (event.isEnd || failure != null) {
+                return;
+            }
+            if (dedup == null) {
+                long[] hashes = destHashes;
+                dedup = new HashIndex(hashes.length / 2 + 1024);
+                for (int b = 0; 2 * b + 1 < hashes.length; b++) {
+                    dedup.put(hashes[2 * b], hashes[2 * b + 1], b);
+                }
+            }
+            int at = (int) (2 * event.blockIndex);
+            long destBlockLength = Math.max(0, Math.min(volume.blockSizeBytes(),
+                    destSizeBytes - event.blockIndex * volume.blockSizeBytes()));
+            if (at + 1 < destHashes.length && destHashes[at] == event.hashHigh && destHashes[at + 1] == event.hashLow
+                    && destBlockLength == event.rawLength) {
+                event.skip = true;
+                return;
+            }
+            long ref = dedup.get(event.hashHigh, event.hashLow);
+            if (ref >= 0) {
+                event.referenceIndex = ref;
+            } else {
+                int n = compressor.compress(wanted, event.raw, event.rawLength, event.compressed);
+                if (n > 0) {
+                    event.codec = wanted;
+                    event.payloadLength = n;
+                } else {
+                    event.codec = Codec.RAW;
+                    event.payloadLength = event.rawLength;
+                }
+            }
+            dedup.put(event.hashHigh, event.hashLow, event.blockIndex);
+        }
+    }
+
+    static Codec codecFor(Compression compression) {
+        return switch (compression) {
+            case LZ4 -> Codec.LZ4;
+            case ZSTD -> Codec.ZSTD;
+            case NONE -> Codec.RAW;
+        };
+    }
+
+    /** Frames and sends; owns credits, the in-flight table, resends and dirty clearing. */
+    private final class SendStage implements EventHandler<BlockEvent> {
+        private final FrameCodec codec = new FrameCodec();
+        private final Frame frame = new Frame();
+        private final TokenBucket bucket = new TokenBucket(request.throttle(), clock, System::nanoTime);
+        private final long[] inFlightBlock = new long[maxInFlightFrames];
+        private final int[] inFlightGeneration = new int[maxInFlightFrames];
+        private final int[] inFlightBytes = new int[maxInFlightFrames];
+        private final int[] inFlightRawLength = new int[maxInFlightFrames];
+        private final BlockCompressor compressor = new BlockCompressor();
+        private final ByteBuffer resendRaw = ByteBuffer.allocateDirect(volume.blockSizeBytes());
+        private final ByteBuffer resendCompressed =
+                ByteBuffer.allocateDirect(BlockCompressor.maxCompressedLength(volume.blockSizeBytes()));
+        private final long[] hash = new long[2];
+        private final long firstSequence;
+        private long lastSequence;
+        private long processedAck;
+        private long unackedBytes;
+        private long bytesSinceFlush;
+        private long lastFlushSequence;
+        private long lastFlushNanos = System.nanoTime();
+        private long lastProgressNanos = System.nanoTime();
+        private long lastRetransmitNanos = System.nanoTime();
+        private long sentThisAttempt;
+
+        SendStage(long lastDurable) {
+            this.firstSequence = lastDurable + 1;
+            this.lastSequence = lastDurable;
+            this.processedAck = lastDurable;
+            this.lastFlushSequence = lastDurable;
+        }
+
+        @Override
+        public void onStart() {
+            sendThread = Thread.currentThread();
+        }
+
+        @Override
+        public void onEvent(BlockEvent event, long sequence, boolean endOfBatch) throws IOException {
+            if (failure != null) {
+                return;
+            }
+            pump();
+            if (event.isEnd) {
+                finish();
+                return;
+            }
+            if (event.skip) {
+                skipped.incrementAndGet();
+                volume.clearDirty(request.peerId(), event.blockIndex, event.generation);
+                progress(event.rawLength);
+                if (endOfBatch) {
+                    channel.flush();
+                }
+                return;
+            }
+            frame.reset(event.referenceIndex >= 0 ? FrameType.REFERENCE : FrameType.BLOCK)
+                    .resourceId(request.resourceId());
+            frame.epoch = request.epoch();
+            frame.blockIndex = event.blockIndex;
+            frame.hashHigh = event.hashHigh;
+            frame.hashLow = event.hashLow;
+            frame.rawLength = event.rawLength;
+            frame.codec = event.codec;
+            frame.value = event.referenceIndex;
+            int payloadLength = event.referenceIndex >= 0 ? 0 : event.payloadLength;
+            ByteBuffer payload = event.codec == Codec.RAW ? event.raw : event.compressed;
+            int frameBytes = payloadLength + 128;
+            awaitCredit(frameBytes);
+            if (failure != null) {
+                return;
+            }
+            long seq = ++lastSequence;
+            frame.sequence = seq;
+            ByteBuf buf = codec.encode(frame, payload, payloadLength, channel.alloc());
+            bucket.acquire(buf.readableBytes());
+            long now = System.nanoTime();
+            if (stats.firstFrameNanos == 0) {
+                stats.firstFrameNanos = now;
+            } else {
+                stats.framedBytesAfterFirst.addAndGet(buf.readableBytes());
+            }
+            stats.lastFrameNanos = now;
+            int slot = (int) (seq % maxInFlightFrames);
+            inFlightBlock[slot] = event.blockIndex;
+            inFlightGeneration[slot] = event.generation;
+            inFlightBytes[slot] = buf.readableBytes();
+            inFlightRawLength[slot] = event.rawLength;
+            unackedBytes += buf.readableBytes();
+            bytesSinceFlush += buf.readableBytes();
+            stats.unackedFrames = lastSequence - processedAck;
+            channel.write(buf);
+            sentThisAttempt++;
+            if (event.referenceIndex >= 0) {
+                stats.referencesSent.incrementAndGet();
+            } else {
+                stats.blocksSent.incrementAndGet();
+                stats.rawBytesSent.addAndGet(event.rawLength);
+            }
+            progress(event.rawLength);
+            if (bytesSinceFlush >= flushEveryBytes || now - lastFlushNanos >= FLUSH_EVERY_NANOS) {
+                sendFlush();
+            } else if (endOfBatch) {
+                channel.flush();
+            }
+        }
+
+        private void progress(int rawLength) {
+            stats.blocksDone.incrementAndGet();
+            stats.bytesDone.addAndGet(rawLength);
+            stats.remainingBlocks = Math.max(0, stats.blocksPlanned - stats.blocksDone.get());
+        }
+
+        private void sendFlush() {
+            frame.reset(FrameType.FLUSH).resourceId(request.resourceId());
+            frame.epoch = request.epoch();
+            frame.sequence = lastSequence;
+            frame.value = stats.remainingBlocks;
+            channel.writeAndFlush(codec.encode(frame, channel.alloc()));
+            lastFlushSequence = lastSequence;
+            lastFlushNanos = System.nanoTime();
+            bytesSinceFlush = 0;
+        }
+
+        private void awaitCredit(int frameBytes) throws IOException {
+            while (failure == null && (lastSequence - processedAck >= maxInFlightFrames
+                    || (unackedBytes + frameBytes > maxInFlightBytes && lastSequence > processedAck))) {
+                if (lastFlushSequence < lastSequence) {
+                    sendFlush();
+                }
+                waitForPeer();
+                pump();
+            }
+        }
+
+        private void waitForPeer() throws IOException {
+            long now = System.nanoTime();
+            if (now - lastProgressNanos > STALL_ABORT_NANOS) {
+                fail(new IOException("peer " + request.peerAddress() + " acknowledged nothing for "
+                        + TimeUnit.NANOSECONDS.toSeconds(STALL_ABORT_NANOS) + " s (last NACK: "
+                        + stats.lastNackReason + ")"));
+                return;
+            }
+            if (now - lastProgressNanos > STALL_RETRANSMIT_NANOS && now - lastRetransmitNanos > STALL_RETRANSMIT_NANOS) {
+                // A lost or corrupted FLUSH/END or NACK: ask again, the peer answers with NACKs for what it lacks.
+                lastRetransmitNanos = now;
+                sendFlush();
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+
+        /** Processes acknowledgements and NACKs that arrived. */
+        private void pump() throws IOException {
+            long acked = Math.min(ackedSequence.get(), lastSequence);
+            if (acked > processedAck) {
+                for (long s = processedAck + 1; s <= acked; s++) {
+                    int slot = (int) (s % maxInFlightFrames);
+                    if (s >= firstSequence) {
+                        volume.clearDirty(request.peerId(), inFlightBlock[slot], inFlightGeneration[slot]);
+                        unackedBytes -= inFlightBytes[slot];
+                    }
+                }
+                volume.forceDirty(request.peerId());
+                processedAck = acked;
+                stats.consistentUpToSequence = acked;
+                stats.unackedFrames = lastSequence - processedAck;
+                lastProgressNanos = System.nanoTime();
+            }
+            Long nacked;
+            while ((nacked = nacks.poll()) != null) {
+                long s = nacked;
+                if (s > processedAck && s <= lastSequence && s >= firstSequence) {
+                    resend(s);
+                }
+            }
+        }
+
+        private void resend(long seq) throws IOException {
+            int slot = (int) (seq % maxInFlightFrames);
+            long index = inFlightBlock[slot];
+            int generation = volume.writeGeneration(index);
+            int rawLength = volume.readBlock(index, resendRaw, sourceSizeBytes);
+            BlockHasher.hash(resendRaw, 0, rawLength, hash);
+            Codec wanted = codecFor(request.compression());
+            int n = compressor.compress(wanted, resendRaw, rawLength, resendCompressed);
+            frame.reset(FrameType.BLOCK).resourceId(request.resourceId());
+            frame.epoch = request.epoch();
+            frame.sequence = seq;
+            frame.blockIndex = index;
+            frame.hashHigh = hash[0];
+            frame.hashLow = hash[1];
+            frame.rawLength = rawLength;
+            frame.codec = n > 0 ? wanted : Codec.RAW;
+            ByteBuf buf = n > 0 ? codec.encode(frame, resendCompressed, n, channel.alloc())
+                    : codec.encode(frame, resendRaw, rawLength, channel.alloc());
+            bucket.acquire(buf.readableBytes());
+            unackedBytes += buf.readableBytes() - inFlightBytes[slot];
+            inFlightBytes[slot] = buf.readableBytes();
+            inFlightGeneration[slot] = generation;
+            channel.writeAndFlush(buf);
+            stats.framesResent.incrementAndGet();
+        }
+
+        private void finish() throws IOException {
+            frame.reset(FrameType.END).resourceId(request.resourceId());
+            frame.epoch = request.epoch();
+            frame.sequence = lastSequence;
+            frame.value = sourceSizeBytes;
+            channel.writeAndFlush(codec.encode(frame, channel.alloc()));
+            lastFlushSequence = lastSequence;
+            lastProgressNanos = System.nanoTime();
+            while (failure == null && !(doneSequence >= lastSequence && processedAck >= lastSequence)) {
+                pump();
+                if (doneSequence >= lastSequence && processedAck >= lastSequence) {
+                    break;
+                }
+                long now = System.nanoTime();
+                if (now - lastProgressNanos > STALL_RETRANSMIT_NANOS
+                        && now - lastRetransmitNanos > STALL_RETRANSMIT_NANOS) {
+                    lastRetransmitNanos = now;
+                    frame.reset(FrameType.END).resourceId(request.resourceId());
+                    frame.epoch = request.epoch();
+                    frame.sequence = lastSequence;
+                    frame.value = sourceSizeBytes;
+                    channel.writeAndFlush(codec.encode(frame, channel.alloc()));
+                }
+                if (now - lastProgressNanos > STALL_ABORT_NANOS) {
+                    fail(new IOException("peer " + request.peerAddress()
+                            + " did not confirm the end of the session (last NACK: " + stats.lastNackReason + ")"));
+                    return;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            }
+            if (failure == null) {
+                volume.saveManifest();
+                stats.consistentUpToSequence = lastSequence;
+                done.complete(new Outcome(stats.blocksPlanned, skipped.get(), sentThisAttempt, lastSequence));
+            }
+        }
+    }
+
+    private final class AbortingExceptionHandler implements ExceptionHandler<BlockEvent> {
+        @Override
+        public void handleEventException(Throwable ex, long sequence, BlockEvent event) {
+            fail(ex instanceof IOException ? ex : new IOException("sender pipeline: " + ex, ex));
+        }
+
+        @Override
+        public void handleOnStartException(Throwable ex) {
+            fail(ex);
+        }
+
+        @Override
+        public void handleOnShutdownException(Throwable ex) {
+            // Nothing to undo at shutdown: the channel is closed by run().
+        }
+    }
+}

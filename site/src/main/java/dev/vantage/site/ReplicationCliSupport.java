@@ -1,0 +1,87 @@
+package dev.vantage.site;
+
+import java.net.InetSocketAddress;
+import java.util.Locale;
+
+import dev.vantage.replication.SyncProgress;
+
+/** Parsing and progress formatting shared by the replication commands. Stateless. */
+final class ReplicationCliSupport {
+
+    private ReplicationCliSupport() {
+    }
+
+    /** Parses {@code host:port} (port 0 allowed when {@code allowAnyPort}). */
+    static InetSocketAddress address(String option, String text, boolean allowAnyPort) {
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0 || colon == text.length() - 1) {
+            throw new IllegalArgumentException(option + ": " + text + " (expected: HOST:PORT)");
+        }
+        String host = text.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + ": " + text + " (expected: HOST:PORT with a numeric port)", e);
+        }
+        if (port < (allowAnyPort ? 0 : 1) || port > 65535) {
+            throw new IllegalArgumentException(option + ": " + text + " (expected: port in "
+                    + (allowAnyPort ? 0 : 1) + "..65535)");
+        }
+        return new InetSocketAddress(host, port);
+    }
+
+    /**
+     * Parses a byte count with an optional unit: {@code 65536}, {@code 64KiB}, {@code 50MiB}, {@code 10MB},
+     * {@code 1GiB}; a trailing {@code /s} is accepted for rates.
+     */
+    static long bytes(String option, String text) {
+        String t = text.trim();
+        if (t.endsWith("/s")) {
+            t = t.substring(0, t.length() - 2);
+        }
+        String lower = t.toLowerCase(Locale.ROOT);
+        long multiplier = 1;
+        String[][] units = {{"kib", "1024"}, {"mib", "1048576"}, {"gib", "1073741824"}, {"kb", "1000"},
+                {"mb", "1000000"}, {"gb", "1000000000"}, {"k", "1024"}, {"m", "1048576"}, {"g", "1073741824"},
+                {"b", "1"}};
+        for (String[] unit : units) {
+            if (lower.endsWith(unit[0])) {
+                multiplier = Long.parseLong(unit[1]);
+                lower = lower.substring(0, lower.length() - unit[0].length()).trim();
+                break;
+            }
+        }
+        try {
+            double value = Double.parseDouble(lower);
+            if (value < 0 || Double.isNaN(value) || Double.isInfinite(value)) {
+                throw new NumberFormatException(lower);
+            }
+            return (long) (value * multiplier);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + ": " + text
+                    + " (expected: a number with an optional unit B, KiB, MiB, GiB, KB, MB, GB, e.g. 50MiB/s)", e);
+        }
+    }
+
+    static String human(double bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        int u = 0;
+        while (bytes >= 1024 && u < units.length - 1) {
+            bytes /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", bytes, units[u]);
+    }
+
+    static String progressLine(SyncProgress p) {
+        double pct = p.bytesPlanned() == 0 ? 100 : 100.0 * p.bytesDone() / p.bytesPlanned();
+        double eta = p.etaSeconds();
+        return String.format(Locale.ROOT, "replicate: %5.1f%% %d/%d blocks, %s/s, %s on the wire, attempt %d, ETA %s",
+                pct, p.blocksDone(), p.blocksPlanned(), human(p.bytesPerSecond()), human(p.wireBytes()), p.attempt(),
+                eta < 0 ? "?" : String.format(Locale.ROOT, "%.0f s", eta));
+    }
+}

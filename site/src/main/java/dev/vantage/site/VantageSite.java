@@ -1,0 +1,575 @@
+package dev.vantage.site;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import dev.vantage.config.Policy;
+import dev.vantage.config.PolicyDiff;
+import dev.vantage.config.PolicyHolder;
+import dev.vantage.config.PolicySnapshot;
+import dev.vantage.config.ReloadResult;
+import dev.vantage.config.Mirror;
+import dev.vantage.config.MirrorRole;
+import dev.vantage.config.Resource;
+import dev.vantage.config.RouteTable;
+import dev.vantage.config.Site;
+import dev.vantage.config.Transport;
+import dev.vantage.predictor.DecisionSnapshot;
+import dev.vantage.predictor.DemandAlert;
+import dev.vantage.predictor.ZoneSelector;
+import dev.vantage.config.GeoPoint;
+import dev.vantage.predictor.Predictor;
+import dev.vantage.predictor.SiteOutlook;
+import dev.vantage.probe.LatencyProbes;
+import dev.vantage.probe.ProbeTable;
+import dev.vantage.proxy.AccessEvent;
+import dev.vantage.proxy.AdminServer;
+import dev.vantage.proxy.ProxyServer;
+import dev.vantage.proxy.RoutingEngine;
+import dev.vantage.proxy.RoutingProbeView;
+import dev.vantage.replication.ReceiverEndpoint;
+import dev.vantage.replication.ReplicationEngine;
+
+/**
+ * One site assembled from a policy: latency probes, the replication receiver and sender, the predictor, the
+ * routing engine and the proxy with its admin API, all following the policy holder's reloads.
+ *
+ * <p>The predictor is fed by the proxy's access events (through its ring, never blocking the event loop); its
+ * weights reach routing through {@code WeightSource}; replication lag and roles reach routing through
+ * {@link SiteReplication} as {@code MirrorStatus}; probe results reach routing through {@code RoutingProbeView}.
+ *
+ * <p>Threading: {@link #start()} and {@link #close()} are called by one owner thread; reloads arrive on the policy
+ * holder's thread; everything else runs on the components' own threads.
+ */
+public final class VantageSite implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(VantageSite.class.getName());
+
+    private final PolicyHolder policyHolder;
+    private final String siteId;
+    private final Path dataDirectory;
+    private final Coordinator coordinator;
+    private final SiteReplication replication;
+    private final Transport transportOverride;
+    private final int threads;
+    private final boolean ownsReplication;
+
+    private LatencyProbes probes;
+    private ReplicationEngine replicationEngine;
+    private ReceiverEndpoint receiver;
+    private Predictor predictor;
+    private RoutingEngine routing;
+    private ProxyServer proxy;
+    private ScheduledExecutorService housekeeping;
+    private final List<AutoCloseable> schedules = new ArrayList<>();
+    private AutoCloseable coordinatorWatch;
+    private volatile Policy effective;
+    private volatile boolean closed;
+
+    private VantageSite(Builder b) {
+        this.policyHolder = b.policyHolder;
+        this.siteId = b.siteId;
+        this.dataDirectory = b.dataDirectory;
+        this.coordinator = b.coordinator;
+        this.replication = b.replication != null ? b.replication
+                : new SiteReplication(b.policyHolder.policy(), b.coordinator);
+        this.ownsReplication = b.replication == null;
+        this.transportOverride = b.transport;
+        this.threads = b.threads;
+    }
+
+    /** A site {@code siteId} of the holder's policy. */
+    public static Builder builder(PolicyHolder policyHolder, String siteId) {
+        return new Builder(policyHolder, siteId);
+    }
+
+    /** Options of a site. */
+    public static final class Builder {
+        private final PolicyHolder policyHolder;
+        private final String siteId;
+        private Path dataDirectory;
+        private Coordinator coordinator;
+        private SiteReplication replication;
+        private Transport transport;
+        private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+        private Builder(PolicyHolder policyHolder, String siteId) {
+            this.policyHolder = Objects.requireNonNull(policyHolder, "policyHolder");
+            this.siteId = Objects.requireNonNull(siteId, "siteId");
+            if (policyHolder.policy().site(siteId).isEmpty()) {
+                List<String> known = new ArrayList<>();
+                policyHolder.policy().sites().forEach(s -> known.add(s.id()));
+                throw new IllegalArgumentException("site: " + siteId + " (expected: one of " + known + ")");
+            }
+            this.dataDirectory = Path.of("vantage-data", siteId);
+        }
+
+        /** Where the site keeps its volumes, predictor state and access log; default {@code vantage-data/<site>}. */
+        public Builder dataDirectory(Path dir) {
+            this.dataDirectory = Objects.requireNonNull(dir, "dataDirectory");
+            return this;
+        }
+
+        /** The cluster coordinator; default a new embedded one. */
+        public Builder coordinator(Coordinator value) {
+            this.coordinator = Objects.requireNonNull(value, "coordinator");
+            return this;
+        }
+
+        /** A replication view shared by several sites of one process (the demo); default one of its own. */
+        public Builder replication(SiteReplication value) {
+            this.replication = Objects.requireNonNull(value, "replication");
+            return this;
+        }
+
+        /** Forces a transport for the proxy listeners; default the policy's. */
+        public Builder transport(Transport value) {
+            this.transport = value;
+            return this;
+        }
+
+        /** Proxy event loops; default the number of cores. */
+        public Builder threads(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("threads: " + value + " (expected: >= 1)");
+            }
+            this.threads = value;
+            return this;
+        }
+
+        public VantageSite build() {
+            if (coordinator == null) {
+                coordinator = new EmbeddedCoordinator();
+            }
+            return new VantageSite(this);
+        }
+    }
+
+    /** Starts every component; on failure everything started so far is closed again. */
+    public synchronized VantageSite start() throws IOException, InterruptedException {
+        Policy policy = policyHolder.policy();
+        Site site = policy.site(siteId).orElseThrow();
+        try {
+            Files.createDirectories(dataDirectory);
+            probes = LatencyProbes.builder().settings(policy.probes()).threadName("vantage-probe-" + siteId).build()
+                    .start();
+            probes.applyPolicy(policy, siteId);
+
+            replicationEngine = ReplicationEngine.create(siteId);
+            replication.addSite(siteId, replicationEngine, dataDirectory, policyHolder::policy);
+            if (site.replicationAddress() != null) {
+                try {
+                    receiver = replicationEngine.startReceiver(
+                            new InetSocketAddress(site.replicationAddress().host(), site.replicationAddress().port()),
+                            resourceId -> SiteReplication.volumePath(dataDirectory, resourceId));
+                } catch (IOException | RuntimeException e) {
+                    throw new IOException("site " + siteId + ": replication endpoint " + site.replicationAddress()
+                            + " cannot be bound (" + e.getMessage() + ")", e);
+                }
+            }
+            for (Resource resource : policy.resources()) {
+                coordinator.registerPrimary(resource.id(), resource.primarySite());
+                if (resource.mirrorAt(siteId).isPresent()
+                        && coordinator.primary(resource.id()).map(l -> l.siteId().equals(siteId)).orElse(false)) {
+                    replication.preparePrimaryVolume(siteId, resource);
+                }
+            }
+
+            predictor = Predictor.create(policy.sites(), policy.predictor(), InstantSource.system()).start();
+            Path predictorState = dataDirectory.resolve("predictor.state");
+            if (Files.exists(predictorState)) {
+                predictor.restore(predictorState).join();
+            }
+
+            routing = RoutingEngine.builder(policy, siteId)
+                    .weightSource((resourceId, s) -> predictor.weight(s, resourceId))
+                    .mirrorStatus(replication)
+                    .probeView(new ProbeView(probes))
+                    .build();
+
+            ProxyServer.Builder proxyBuilder = ProxyServer.builder(policy, siteId)
+                    .threads(threads)
+                    .selector(routing.upstreamSelector())
+                    .routes(policyHolder.current().routeTable())
+                    .accessLog(dataDirectory.resolve("access.log"))
+                    .accessSink(this::onAccess);
+            if (transportOverride != null) {
+                proxyBuilder.transport(transportOverride);
+            }
+            try {
+                proxy = proxyBuilder.build().start();
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("site " + siteId + ": proxy listeners " + site.listeners().stream()
+                        .map(l -> l.address() + ":" + l.port()).toList() + " or admin " + site.adminAddress()
+                        + " cannot be started (" + e.getMessage() + ")", e);
+            }
+            registerAdminPaths(proxy.admin());
+
+            housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "vantage-site-" + siteId);
+                t.setDaemon(true);
+                return t;
+            });
+            housekeeping.scheduleWithFixedDelay(this::refreshRouting, 100, 100, TimeUnit.MILLISECONDS);
+            policyHolder.addListener(this::onPolicyChange);
+            coordinatorWatch = coordinator.watch(change -> housekeeping.execute(this::applyEffectivePolicy));
+            housekeeping.execute(this::applyEffectivePolicy);
+            LOG.info(() -> "site " + siteId + " started: proxy " + proxy.listenAddresses() + " (" + proxy.transportName()
+                    + "), admin " + proxy.adminAddress() + ", replication " + (receiver == null ? "-" : receiver.address())
+                    + ", coordinator " + coordinator.describe());
+            return this;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Runs on the access-log thread, off the event loops; the predictor's ring never blocks. */
+    private void onAccess(AccessEvent event) {
+        predictor.offerAccess(event.userKey(), event.siteId(), event.resource(), event.timeMillis(), Double.NaN,
+                Double.NaN);
+    }
+
+    private void refreshRouting() {
+        try {
+            routing.refreshInputs();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "site " + siteId + ": refreshing routing inputs failed", e);
+        }
+    }
+
+    /** Primary-side replication: every resource whose primary is here streams to its mirrors on its schedule. */
+    private void scheduleReplication(Policy policy) {
+        closeSchedules();
+        for (Resource resource : policy.resources()) {
+            String primary = coordinator.primary(resource.id()).map(Coordinator.PrimaryLease::siteId)
+                    .orElse(resource.primarySite());
+            if (!primary.equals(siteId)) {
+                continue;
+            }
+            long epoch = coordinator.primary(resource.id()).map(Coordinator.PrimaryLease::epoch).orElse(1L);
+            Path volume = replication.preparePrimaryVolume(siteId, resource);
+            for (var mirror : resource.mirrors()) {
+                if (mirror.site().equals(siteId)) {
+                    continue;
+                }
+                Site peer = policy.site(mirror.site()).orElse(null);
+                if (peer == null || peer.replicationAddress() == null) {
+                    continue;
+                }
+                var request = new dev.vantage.replication.SyncRequest(resource.id(), volume,
+                        resource.blockSizeBytes(), null, peer.id(),
+                        new InetSocketAddress(peer.replicationAddress().host(), peer.replicationAddress().port()),
+                        epoch, resource.replication().mode(), resource.replication().selections(),
+                        resource.replication().compression(), resource.replication().throttle(), 5, 1_000, null);
+                var scheduled = replicationEngine.schedule(request, resource.replication().schedule());
+                schedules.add(scheduled);
+            }
+        }
+    }
+
+    private void closeSchedules() {
+        for (AutoCloseable c : schedules) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.log(Level.FINE, "closing a replication schedule failed", e);
+            }
+        }
+        schedules.clear();
+    }
+
+    private void onPolicyChange(PolicySnapshot previous, PolicySnapshot current, PolicyDiff diff) {
+        if (closed) {
+            return;
+        }
+        Policy policy = current.policy();
+        if (policy.site(siteId).isEmpty()) {
+            LOG.warning(() -> "site " + siteId + ": the new policy has no such site; keeping the old topology");
+            return;
+        }
+        replication.applyPolicy(policy);
+        probes.applyPolicy(policy, siteId);
+        housekeeping.execute(this::applyEffectivePolicy);
+        LOG.info(() -> "site " + siteId + ": policy version " + current.version() + " applied");
+    }
+
+    /**
+     * The operator's policy overlaid with what the coordinator knows now: the current primary of each resource
+     * (after promotions) and the mirrors the lifecycle controller created. Routing, the proxy and the primary-side
+     * replication streams follow it. Runs on the housekeeping thread only.
+     */
+    private void applyEffectivePolicy() {
+        if (closed) {
+            return;
+        }
+        Policy next = effectivePolicy(policyHolder.policy(), coordinator);
+        if (next.equals(effective)) {
+            return;
+        }
+        effective = next;
+        routing.reload(next);
+        proxy.updatePolicy(next, RouteTable.of(next));
+        scheduleReplication(next);
+    }
+
+    /** {@code base} with each resource's primary and mirror set as the coordinator records them. */
+    static Policy effectivePolicy(Policy base, Coordinator coordinator) {
+        List<Resource> resources = new ArrayList<>();
+        for (Resource r : base.resources()) {
+            String leased = coordinator.primary(r.id()).map(Coordinator.PrimaryLease::siteId).orElse(r.primarySite());
+            String group = r.mirrorAt(r.primarySite()).map(Mirror::upstreamGroup)
+                    .orElse(r.mirrors().isEmpty() ? null : r.mirrors().get(0).upstreamGroup());
+            List<Mirror> mirrors = new ArrayList<>();
+            for (Mirror m : r.mirrors()) {
+                MirrorRole role = m.site().equals(leased) ? MirrorRole.PRIMARY
+                        : m.role() == MirrorRole.PRIMARY ? MirrorRole.SHADOW : m.role();
+                mirrors.add(new Mirror(m.site(), role, m.upstreamGroup()));
+            }
+            for (String siteId : coordinator.mirrorSites(r.id())) {
+                boolean known = mirrors.stream().anyMatch(m -> m.site().equals(siteId));
+                boolean servable = group != null && base.site(siteId).flatMap(s -> s.upstreamGroup(group)).isPresent();
+                if (!known && servable) {
+                    mirrors.add(new Mirror(siteId, siteId.equals(leased) ? MirrorRole.PRIMARY : MirrorRole.SHADOW,
+                            group));
+                }
+            }
+            String primary = mirrors.stream().anyMatch(m -> m.site().equals(leased)) ? leased : r.primarySite();
+            resources.add(new Resource(r.id(), r.tenant(), r.volumePath(), r.blockSizeBytes(), primary, mirrors,
+                    r.replication(), r.consistency(), r.conflictPolicy()));
+        }
+        return new Policy(base.localSiteId(), base.sites(), base.tenants(), base.routes(), resources, base.probes(),
+                base.predictor(), base.admin(), base.httpLimits(), base.location(), base.affinity());
+    }
+
+    private void registerAdminPaths(AdminServer admin) {
+        admin.register("GET", "/probes", r -> AdminServer.Response.json(probes.json()));
+        routing.installAdmin(admin);
+        admin.register("GET", "/zones", this::zoneChoice);
+        admin.register("GET", "/replication", r -> AdminServer.Response.json(replicationEngine.toJson()));
+        admin.register("GET", "/predictor", r -> AdminServer.Response.json(predictorJson(predictor)));
+        admin.register("POST", "/reload", r -> {
+            ReloadResult result = policyHolder.reload();
+            return new AdminServer.Response(result.status() == ReloadResult.Status.REJECTED ? 422 : 200,
+                    "text/plain; charset=utf-8", result.summary() + "\n");
+        });
+        admin.register("POST", "/drain", r -> {
+            String endpoint = r.query().getOrDefault("upstream", List.of("")).get(0);
+            if (endpoint.isEmpty()) {
+                return AdminServer.Response.error(400, "upstream: missing (expected: ?upstream=host:port)");
+            }
+            routing.setDraining(siteId, endpoint, true);
+            probes.setDraining(endpoint, true);
+            return AdminServer.Response.text("draining " + endpoint + "\n");
+        });
+        admin.addMetricsSource(out -> probes.appendPrometheus(out));
+        admin.addMetricsSource(out -> out.append(replicationEngine.renderPrometheus()));
+        admin.addMetricsSource(out -> out.append(predictor.metricsText()));
+    }
+
+    /**
+     * Seed 004's zone selection: {@code GET /zones?resource=R&capacity=RPS[&lat=..&lon=..]} answers the site with the
+     * best combined pre-staging, distance and cost score that has the spare capacity, or 409 with the reason.
+     */
+    private AdminServer.Response zoneChoice(AdminServer.Request request) {
+        String resourceId = first(request, "resource");
+        if (resourceId == null) {
+            return AdminServer.Response.error(400, "resource: missing (expected: ?resource=ID&capacity=RPS)");
+        }
+        double capacity;
+        GeoPoint user = null;
+        try {
+            capacity = Double.parseDouble(first(request, "capacity") == null ? "0" : first(request, "capacity"));
+            if (first(request, "lat") != null && first(request, "lon") != null) {
+                user = new GeoPoint(Double.parseDouble(first(request, "lat")), Double.parseDouble(first(request, "lon")));
+            }
+        } catch (IllegalArgumentException e) {
+            return AdminServer.Response.error(400, "capacity, lat, lon: " + e.getMessage() + " (expected: numbers)");
+        }
+        try {
+            ZoneSelector.ZoneChoice choice = ZoneSelector.select(predictor.snapshot(), resourceId, user, capacity,
+                    effectivePolicyOrBase().sites(), ZoneSelector.Weights.defaults());
+            return AdminServer.Response.json(String.format(java.util.Locale.ROOT,
+                    "{\"site\":\"%s\",\"score\":%.4f,\"preStagingScore\":%.4f,\"distanceScore\":%.4f,"
+                            + "\"costScore\":%.4f,\"spareRequestsPerSecond\":%.1f}%n",
+                    choice.siteId(), choice.score(), choice.preStagingScore(), choice.distanceScore(),
+                    choice.costScore(), choice.spareRequestsPerSecond()));
+        } catch (ZoneSelector.NoZoneAvailableException e) {
+            return AdminServer.Response.error(409, e.getMessage());
+        }
+    }
+
+    private static String first(AdminServer.Request request, String name) {
+        List<String> values = request.query().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    private Policy effectivePolicyOrBase() {
+        Policy e = effective;
+        return e != null ? e : policyHolder.policy();
+    }
+
+    /** The predictor's latest decisions: outlook per resource and predicted load per site. */
+    static String predictorJson(Predictor predictor) {
+        DecisionSnapshot d = predictor.snapshot();
+        StringBuilder b = new StringBuilder(512).append("{\"createdMillis\":").append(d.createdMillis())
+                .append(",\"horizonMillis\":").append(d.horizonMillis()).append(",\"droppedEvents\":")
+                .append(predictor.droppedEvents()).append(",\"outlooks\":{");
+        String sep = "";
+        for (var entry : new java.util.TreeMap<>(d.outlooks()).entrySet()) {
+            b.append(sep).append('"').append(entry.getKey()).append("\":[");
+            String inner = "";
+            for (SiteOutlook o : entry.getValue()) {
+                b.append(inner).append(String.format(java.util.Locale.ROOT,
+                        "{\"site\":\"%s\",\"probability\":%.4f,\"mirroringScore\":%.4f,\"userShare\":%.4f,"
+                                + "\"reservation\":\"%s\"}",
+                        o.siteId(), o.probability(), o.mirroringScore(), o.userShare(), o.reservation()));
+                inner = ",";
+            }
+            b.append(']');
+            sep = ",";
+        }
+        b.append("},\"loads\":{");
+        sep = "";
+        for (var entry : new java.util.TreeMap<>(d.loads()).entrySet()) {
+            b.append(sep).append('"').append(entry.getKey()).append("\":").append(String.format(java.util.Locale.ROOT,
+                    "{\"predictedRequestsPerSecond\":%.2f,\"upperRequestsPerSecond\":%.2f}",
+                    entry.getValue().predictedRequestsPerSecond(), entry.getValue().upperRequestsPerSecond()));
+            sep = ",";
+        }
+        b.append("},\"alerts\":[");
+        sep = "";
+        for (DemandAlert alert : d.alerts()) {
+            b.append(sep).append(String.format(java.util.Locale.ROOT,
+                    "{\"site\":\"%s\",\"bucketStartMillis\":%d,\"requests\":%d,\"zScore\":%.2f}",
+                    alert.siteId(), alert.bucketStartMillis(), alert.requests(), alert.zScore()));
+            sep = ",";
+        }
+        return b.append("]}\n").toString();
+    }
+
+    public String siteId() {
+        return siteId;
+    }
+
+    public ProxyServer proxy() {
+        return proxy;
+    }
+
+    public Predictor predictor() {
+        return predictor;
+    }
+
+    public LatencyProbes probes() {
+        return probes;
+    }
+
+    public ReplicationEngine replicationEngine() {
+        return replicationEngine;
+    }
+
+    public RoutingEngine routing() {
+        return routing;
+    }
+
+    public Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    /** Drains the proxy within {@code drainMillis}, then stops every component (saving the predictor's state). */
+    public synchronized void close(long drainMillis) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (proxy != null && drainMillis > 0) {
+            try {
+                proxy.drain(java.time.Duration.ofMillis(drainMillis));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeQuietly(coordinatorWatch);
+        closeSchedules();
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+        }
+        closeQuietly(proxy);
+        if (predictor != null) {
+            try {
+                predictor.save(dataDirectory.resolve("predictor.state")).get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "site " + siteId + ": saving predictor state failed", e);
+            }
+        }
+        closeQuietly(predictor);
+        closeQuietly(receiver);
+        closeQuietly(replicationEngine);
+        closeQuietly(probes);
+        if (ownsReplication) {
+            closeQuietly(coordinator);
+        }
+    }
+
+    @Override
+    public void close() {
+        close(0);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.log(Level.FINE, "closing " + c + " failed", e);
+        }
+    }
+
+    /** Routing's view of the probe table: lock-free reads of the latest published snapshot. */
+    private static final class ProbeView implements RoutingProbeView {
+        private final LatencyProbes probes;
+
+        ProbeView(LatencyProbes probes) {
+            this.probes = probes;
+        }
+
+        @Override
+        public long rttNanos(String endpoint) {
+            ProbeTable table = probes.table();
+            int index = indexOf(table, endpoint);
+            return index < 0 ? -1 : table.rttEwmaNanos(index);
+        }
+
+        @Override
+        public boolean healthy(String endpoint) {
+            ProbeTable table = probes.table();
+            int index = indexOf(table, endpoint);
+            return index < 0 || table.usable(index);
+        }
+
+        private static int indexOf(ProbeTable table, String endpoint) {
+            int colon = endpoint.lastIndexOf(':');
+            if (colon <= 0) {
+                return table.indexOf(endpoint);
+            }
+            try {
+                return table.indexOf(endpoint.substring(0, colon), Integer.parseInt(endpoint.substring(colon + 1)));
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+    }
+}
