@@ -68,6 +68,7 @@ public final class PredictorCore {
     private double[] scratch;
     private double[] scratch2;
     private int[] stamp;
+    private final double[] uniformSites;
     private int stampValue;
     private long lastFullSweepMillis = Long.MIN_VALUE;
 
@@ -102,6 +103,8 @@ public final class PredictorCore {
         this.scratch = new double[siteCount + 1];
         this.scratch2 = new double[siteCount + 1];
         this.stamp = new int[siteCount + 1];
+        this.uniformSites = new double[siteCount];
+        Arrays.fill(uniformSites, 1.0 / Math.max(1, siteCount));
     }
 
     /** 64-bit hash of a character sequence (FNV-1a over UTF-16 units, then a finaliser); allocation-free. */
@@ -294,8 +297,7 @@ public final class PredictorCore {
             out[s] = own + unseen * shared;
         }
         double[] prior = scratch2;
-        double[] base = new double[siteCount];
-        Arrays.fill(base, 1.0 / siteCount);
+        double[] base = uniformSites;
         siteByHour.predict(nowMillis + horizon / 2, base, siteCount, 1.0, prior);
         prior[current] = 0;
         double z = 0;
