@@ -214,6 +214,16 @@ public final class LoadGenerator implements Callable<Integer> {
                 connecting.add(worker.connect());
             }
             awaitAll(connecting, options.connectTimeoutMillis() + 5_000);
+            List<CompletableFuture<Void>> priming = new ArrayList<>();
+            for (LoadWorker worker : workers) {
+                priming.add(worker.prime());
+            }
+            try {
+                awaitAll(priming, Math.min(options.timeoutMillis(), 5_000));
+            } catch (TimeoutException e) {
+                log.println("loadgen: some connections did not answer their first (unrecorded) request in time;"
+                        + " starting anyway");
+            }
 
             long startNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
             long startEpochMillis = System.currentTimeMillis() + 20;

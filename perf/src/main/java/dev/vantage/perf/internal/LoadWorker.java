@@ -82,6 +82,8 @@ public final class LoadWorker {
     private final List<Connection> connections = new ArrayList<>();
     private final CompletableFuture<Void> connected = new CompletableFuture<>();
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    private final CompletableFuture<Void> primed = new CompletableFuture<>();
+    private int primesOutstanding;
     private Plan plan;
     private double nextIntendedNanos;
     private boolean schedulingDone;
@@ -119,6 +121,36 @@ public final class LoadWorker {
             }
         });
         return connected;
+    }
+
+    /**
+     * Sends one unrecorded request on every open connection and completes when all are answered (or failed):
+     * the first request of a fresh JVM loads and runs the HTTP code for the first time, which on a busy machine
+     * takes long enough to put an open-loop schedule behind before it starts.
+     */
+    public CompletableFuture<Void> prime() {
+        loop.execute(() -> {
+            long now = System.nanoTime();
+            for (Connection c : connections) {
+                if (c.state == State.IDLE) {
+                    idle.remove(c);
+                    c.priming = true;
+                    primesOutstanding++;
+                    send(c, now);
+                }
+            }
+            if (primesOutstanding == 0) {
+                primed.complete(null);
+            }
+        });
+        return primed;
+    }
+
+    private void primeDone(Connection c) {
+        c.priming = false;
+        if (--primesOutstanding == 0) {
+            primed.complete(null);
+        }
     }
 
     /** Starts sending by {@code plan}; the returned future completes when every request is resolved. */
@@ -262,12 +294,27 @@ public final class LoadWorker {
         c.sentNanos = System.nanoTime();
         c.status = 0;
         c.closeAfterResponse = false;
-        ByteBuf request = requests.next(c.channel.alloc(), c.sentNanos - plan.startNanos());
+        ByteBuf request = requests.next(c.channel.alloc(), plan == null ? 0 : c.sentNanos - plan.startNanos());
         sent++;
         c.channel.writeAndFlush(request).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     }
 
     private void onResponse(Connection c) {
+        if (c.priming) {
+            primeDone(c);
+            if (c.closeAfterResponse) {
+                c.state = State.ABANDONED;
+                c.channel.close();
+            } else {
+                c.state = State.IDLE;
+                idle.add(c);
+            }
+            if (plan != null) {
+                dispatch();
+                maybeFinish();
+            }
+            return;
+        }
         long now = System.nanoTime();
         if (c.intendedNanos >= plan.warmupEndNanos()) {
             long micros = Math.max(1, Math.min(HIGHEST_TRACKABLE_MICROS, (now - c.intendedNanos) / 1000));
@@ -361,6 +408,7 @@ public final class LoadWorker {
         Channel channel;
         State state = State.CONNECTING;
         boolean firstAttempt = true;
+        boolean priming;
         long intendedNanos;
         long sentNanos;
         int status;
@@ -413,7 +461,9 @@ public final class LoadWorker {
             if (c.channel != ownChannel) {
                 return;
             }
-            if (c.state == State.BUSY) {
+            if (c.priming) {
+                primeDone(c);
+            } else if (c.state == State.BUSY) {
                 countRequestError(c.intendedNanos, ErrorKind.RESET);
             }
             c.state = State.CLOSED;
