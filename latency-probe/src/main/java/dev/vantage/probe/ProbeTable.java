@@ -92,6 +92,71 @@ public final class ProbeTable {
         }
     }
 
+    /**
+     * The slot of the first target probing {@code endpoint}, written {@code host:port} or {@code [v6]:port}, or -1
+     * (also for text that is not an endpoint). Allocation-free: meant for callers that hold endpoint strings.
+     */
+    public int indexOfEndpoint(CharSequence endpoint) {
+        int colon = -1;
+        for (int i = endpoint.length() - 1; i >= 0; i--) {
+            if (endpoint.charAt(i) == ':') {
+                colon = i;
+                break;
+            }
+        }
+        return colon <= 0 || colon == endpoint.length() - 1 ? -1 : indexOfEndpoint(endpoint, colon);
+    }
+
+    private int indexOfEndpoint(CharSequence endpoint, int colon) {
+        int port = 0;
+        for (int i = colon + 1; i < endpoint.length(); i++) {
+            char c = endpoint.charAt(i);
+            if (c < '0' || c > '9' || port > 65535) {
+                return -1;
+            }
+            port = port * 10 + (c - '0');
+        }
+        if (port > 65535) {
+            return -1;
+        }
+        int hostStart = 0;
+        int hostEnd = colon;
+        if (endpoint.charAt(0) == '[' && endpoint.charAt(colon - 1) == ']') {
+            hostStart = 1;
+            hostEnd = colon - 1;
+        }
+        // The same hash as String.hashCode() over the host's characters.
+        int hostHash = 0;
+        for (int i = hostStart; i < hostEnd; i++) {
+            hostHash = 31 * hostHash + endpoint.charAt(i);
+        }
+        int[] table = index.endpointSlots;
+        int mask = table.length - 1;
+        for (int i = Index.hash(hostHash, port) & mask; ; i = (i + 1) & mask) {
+            int slotPlusOne = table[i];
+            if (slotPlusOne == 0) {
+                return -1;
+            }
+            ProbeTarget target = slots[slotPlusOne - 1].target();
+            if (target.address().port() == port && regionEquals(target.address().host(), endpoint, hostStart,
+                    hostEnd)) {
+                return slotPlusOne - 1;
+            }
+        }
+    }
+
+    private static boolean regionEquals(String host, CharSequence text, int start, int end) {
+        if (host.length() != end - start) {
+            return false;
+        }
+        for (int i = 0; i < host.length(); i++) {
+            if (host.charAt(i) != text.charAt(start + i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The slot of the target with this {@link ProbeTarget#id()}, or -1. */
     public int indexOf(String targetId) {
         Integer slot = index.byId.get(targetId);
@@ -205,7 +270,11 @@ public final class ProbeTable {
         }
 
         static int hash(String host, int port) {
-            int h = host.hashCode() * 31 + port;
+            return hash(host.hashCode(), port);
+        }
+
+        static int hash(int hostHash, int port) {
+            int h = hostHash * 31 + port;
             h *= 0x9E3779B9;
             return h ^ (h >>> 16);
         }

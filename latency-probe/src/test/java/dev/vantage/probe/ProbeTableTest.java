@@ -84,4 +84,20 @@ class ProbeTableTest {
         assertThat(table.ejected(0)).isFalse();
         assertThat(table.usable(0)).isTrue();
     }
+
+    @Test
+    void shouldFindTargetsByEndpointTextWithoutParsingIntoStrings() {
+        ProbeTable table = ProbeTable.of(status(0, "a", "10.0.0.1", 80), status(1, "b", "::1", 8080),
+                status(2, "c", "web-1.example", 443));
+        assertThat(table.indexOfEndpoint("10.0.0.1:80")).isZero();
+        assertThat(table.indexOfEndpoint("[::1]:8080")).isEqualTo(1);
+        assertThat(table.indexOfEndpoint(new StringBuilder("web-1.example:443"))).isEqualTo(2);
+        assertThat(table.indexOfEndpoint("10.0.0.1:81")).isEqualTo(-1);
+        assertThat(table.indexOfEndpoint("10.0.0.2:80")).isEqualTo(-1);
+        assertThat(table.indexOfEndpoint("10.0.0.1")).isEqualTo(-1);
+        assertThat(table.indexOfEndpoint("10.0.0.1:")).isEqualTo(-1);
+        assertThat(table.indexOfEndpoint(":80")).isEqualTo(-1);
+        assertThat(table.indexOfEndpoint("10.0.0.1:8x")).isEqualTo(-1);
+        assertThat(table.indexOfEndpoint("10.0.0.1:99999999999")).isEqualTo(-1);
+    }
 }

@@ -9,9 +9,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Prints a summary of a JMH JSON result file ({@code perf/jmh.sh}): one {@code JMH} line per benchmark with its
+ * Prints a summary of JMH JSON result files ({@code perf/jmh.sh}): one {@code JMH} line per benchmark with its
  * score, error and allocation per operation, and one {@code RESULT} line per benchmark whose baseline is the
  * {@code SmokeBenchmark} floor of the same run (the cost of an empty benchmark call).
+ * {@code JmhSummary [--floor FLOOR.json] RESULT.json...}: with {@code --floor}, the floor is read from that file
+ * and only the other files are summarised.
  */
 public final class JmhSummary {
 
@@ -19,17 +21,36 @@ public final class JmhSummary {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 1) {
-            System.err.println("usage: JmhSummary RESULT.json");
+        if (args.length == 0 || (args[0].equals("--floor") && args.length < 3)) {
+            System.err.println("usage: JmhSummary [--floor FLOOR.json] RESULT.json...");
             System.exit(2);
         }
-        JsonNode results = JsonMapper.builder().build().readTree(Files.readString(Path.of(args[0])));
+        JsonMapper json = JsonMapper.builder().build();
+        int first = 0;
         double floor = Double.NaN;
+        if (args[0].equals("--floor")) {
+            floor = floorOf(json.readTree(Files.readString(Path.of(args[1]))));
+            first = 2;
+        }
+        for (int i = first; i < args.length; i++) {
+            JsonNode results = json.readTree(Files.readString(Path.of(args[i])));
+            if (Double.isNaN(floor)) {
+                floor = floorOf(results);
+            }
+            summarise(results, floor);
+        }
+    }
+
+    private static double floorOf(JsonNode results) {
         for (JsonNode r : results) {
             if (r.path("benchmark").asString("").endsWith("SmokeBenchmark.increment")) {
-                floor = number(r.path("primaryMetric").path("score"));
+                return number(r.path("primaryMetric").path("score"));
             }
         }
+        return Double.NaN;
+    }
+
+    private static void summarise(JsonNode results, double floor) {
         for (JsonNode r : results) {
             String benchmark = r.path("benchmark").asString("").replace("dev.vantage.perf.jmh.", "");
             StringBuilder params = new StringBuilder();

@@ -2,14 +2,17 @@ package dev.vantage.perf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import org.HdrHistogram.Histogram;
@@ -18,6 +21,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import picocli.CommandLine;
 
 class LoadGeneratorTest {
 
@@ -62,6 +67,64 @@ class LoadGeneratorTest {
         assertThat(HgrmFile.read(hgrm).totalCount()).isEqualTo(latency.getTotalCount());
         assertThat(HgrmFile.read(hgrm).valueAt(99)).isGreaterThanOrEqualTo(800.0);
         assertThat(intervalLogCount(hlog)).isEqualTo(latency.getTotalCount());
+    }
+
+    @Test
+    void shouldRunClosedLoopWhenTheRateIsZero() throws Exception {
+        LoadOptions options = new LoadOptions(server.uri("/"), null, 1, 0, 4, 1, 10_000, 2_000, "GET", 0, List.of(),
+                "auto", null, null, null);
+
+        LoadResult result = LoadGenerator.run(options, QUIET);
+
+        assertThat(result.targetRequestsPerSecond()).isZero();
+        assertThat(result.errors()).isZero();
+        assertThat(result.requests()).isPositive().isEqualTo(server.requests());
+        assertThat(result.loadgenLine()).startsWith("LOADGEN target_rps=0 achieved_rps=");
+    }
+
+    @Test
+    void shouldFollowARateScheduleAndSendEveryScheduledRequest() throws Exception {
+        LoadOptions options = new LoadOptions(server.uri("/"), RateSchedule.parse("50:1,150:1"), 0, 0, 4, 2, 10_000,
+                2_000, "GET", 0, List.of(), "auto", null, null, null);
+
+        LoadResult result = LoadGenerator.run(options, QUIET);
+
+        assertThat(result.targetRequestsPerSecond()).isEqualTo(100.0);
+        assertThat(result.requests()).isBetween(195L, 205L);
+        assertThat(server.requests()).isEqualTo(result.requests());
+    }
+
+    @Test
+    void shouldPrintExactlyOneContractLineOnStandardOutput() throws Exception {
+        PrintStream originalOut = System.out;
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int exitCode;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(QUIET);
+            exitCode = new CommandLine(new LoadGenerator()).execute("--url", server.uri("/x").toString(),
+                    "--rate", "40", "--duration", "1", "--connections", "2", "--header", "X-Test: yes");
+        } finally {
+            System.setOut(originalOut);
+            System.setErr(originalErr);
+        }
+
+        assertThat(exitCode).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).matches("LOADGEN target_rps=40 achieved_rps=[0-9.]+ "
+                + "requests=\\d+ errors=0 p50_us=\\d+ p90_us=\\d+ p99_us=\\d+ p999_us=\\d+ max_us=\\d+\\R");
+        assertThat(server.paths()).containsOnlyKeys("/x");
+    }
+
+    @Test
+    void shouldRejectABadRateWithTheValueAndTheRange() {
+        int exitCode = new CommandLine(new LoadGenerator()).setErr(new java.io.PrintWriter(QUIET))
+                .setExecutionExceptionHandler((ex, cmd, parsed) -> {
+                    assertThat(ex).hasMessage("--rate: -5.0 (expected: >= 0 requests/s, 0 = closed loop)");
+                    return 1;
+                }).execute("--url", server.uri("/").toString(), "--rate", "-5", "--duration", "1");
+
+        assertThat(exitCode).isEqualTo(1);
     }
 
     @Test

@@ -60,4 +60,12 @@ public interface Selection {
 
     /** The resource id written to the access event (default: the route's resource, if any). */
     void resource(CharSequence resourceId);
+
+    /**
+     * Also sends a copy of this request to {@code shadow} (shadow traffic). Honoured for GET and HEAD requests
+     * without a body on their first attempt; the copy goes out on its own connection, its response is read,
+     * counted and dropped, and its outcome is reported to {@link UpstreamSelector#onShadowEnd}. It never delays or
+     * fails the user's request.
+     */
+    void shadow(UpstreamEndpoint shadow);
 }

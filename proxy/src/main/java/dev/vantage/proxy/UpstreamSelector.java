@@ -39,6 +39,18 @@ public interface UpstreamSelector {
     }
 
     /**
+     * Reports how a {@linkplain Selection#shadow shadow copy} ended, on the request's event loop.
+     *
+     * @param outcome       {@link AttemptOutcome#RESPONSE} when a complete response was read
+     * @param status        the shadow's status, or 0 when there was no response
+     * @param bodyBytes     response body bytes read (and dropped)
+     * @param latencyNanos  from sending the copy to the end of its response (or the failure)
+     */
+    default void onShadowEnd(Route route, UpstreamEndpoint shadow, AttemptOutcome outcome, int status,
+                             long bodyBytes, long latencyNanos) {
+    }
+
+    /**
      * Reports the end of a proxied exchange (the response was fully relayed to the client), on the request's event
      * loop; {@code request} views the finished request for the duration of the call. Used to compare shadow copies.
      *

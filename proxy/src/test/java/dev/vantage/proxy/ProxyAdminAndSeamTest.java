@@ -132,6 +132,40 @@ class ProxyAdminAndSeamTest {
     }
 
     @Test
+    void shouldCountDropsInsteadOfBlockingWhenTheAccessRingIsFull() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger received = new AtomicInteger();
+        try (TestOrigin origin = new TestOrigin("ring")) {
+            ProxyServer proxy = ProxyFixture.start(Transport.AUTO, HttpLimits.defaults(), RouteTimeouts.defaults(),
+                    PoolSettings.defaults(), builder -> builder.accessLogRingBytes(65536).accessSink(event -> {
+                        received.incrementAndGet();
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }), origin.port());
+            int requests = 2_000;
+            try (RawClient client = new RawClient(ProxyFixture.port(proxy))) {
+                for (int i = 0; i < requests; i++) {
+                    client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+                    assertThat(client.read().status()).isEqualTo(200);
+                }
+                String metrics = proxy.metricsText();
+                long dropped = Long.parseLong(metrics.replaceAll("(?s).*\nvantage_proxy_access_log_dropped_total (\\d+)\n.*",
+                        "$1"));
+                assertThat(dropped).as("records dropped while the sink was stuck").isPositive();
+                release.countDown();
+                Awaitility.await().atMost(10, TimeUnit.SECONDS)
+                        .until(() -> received.get() + dropped == requests);
+            } finally {
+                release.countDown();
+                proxy.close();
+            }
+        }
+    }
+
+    @Test
     void shouldLetASelectorRejectWithHeaders() throws Exception {
         UpstreamSelector rejecting = (route, request, selection) -> {
             selection.addResponseHeader("Retry-After", "7");
@@ -207,6 +241,53 @@ class ProxyAdminAndSeamTest {
                 assertThat(response.text()).contains("X-Attempt: 1\r\n");
                 assertThat(outcomes).containsExactly(deadPort + ":CONNECT_FAILURE:502", origin.port() + ":RESPONSE:200");
                 assertThat(proxy.metricsText()).contains("vantage_proxy_retries_total 1");
+            } finally {
+                proxy.close();
+            }
+        }
+    }
+
+    @Test
+    void shouldSendShadowCopiesOfSafeRequestsAndReportThemWithoutAffectingTheUser() throws Exception {
+        List<String> shadows = new CopyOnWriteArrayList<>();
+        UpstreamSelector shadowing = new UpstreamSelector() {
+            @Override
+            public void select(Route route, ProxyRequest request, Selection selection) {
+                selection.forward(selection.candidates().get(0));
+                boolean dead = request.target().toString().contains("dead");
+                selection.shadow(selection.candidates().get(dead ? 2 : 1));
+            }
+
+            @Override
+            public void onShadowEnd(Route route, UpstreamEndpoint shadow, AttemptOutcome outcome, int status,
+                                    long bodyBytes, long latencyNanos) {
+                shadows.add(shadow.port() + ":" + outcome + ":" + status + ":" + bodyBytes);
+            }
+        };
+        int deadPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            deadPort = socket.getLocalPort();
+        }
+        try (TestOrigin primary = new TestOrigin("primary"); TestOrigin shadow = new TestOrigin("shadow")) {
+            ProxyServer proxy = startWith(shadowing, primary.port(), shadow.port(), deadPort);
+            try (RawClient client = new RawClient(ProxyFixture.port(proxy))) {
+                client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(client.read().text()).isEqualTo("hello from primary");
+                Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> shadows.size() == 1);
+                assertThat(shadows).containsExactly(shadow.port() + ":RESPONSE:200:" + "hello from shadow".length());
+                client.send("HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(client.read(true).status()).isEqualTo(200);
+                Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> shadows.size() == 2);
+                assertThat(shadows.get(1)).isEqualTo(shadow.port() + ":RESPONSE:200:0");
+                client.send("POST /echo-crc HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi");
+                assertThat(client.read().status()).isEqualTo(200);
+                assertThat(shadow.requests.get()).as("the POST was not shadowed").isEqualTo(2);
+                client.send("GET /hello?dead HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(client.read().text()).as("a failing shadow does not fail the user")
+                        .isEqualTo("hello from primary");
+                Awaitility.await().atMost(5, TimeUnit.SECONDS).until(() -> shadows.size() == 3);
+                assertThat(shadows.get(2)).isEqualTo(deadPort + ":CONNECT_FAILURE:0:0");
+                assertThat(proxy.metricsText()).contains("vantage_proxy_shadow_requests_total 3");
             } finally {
                 proxy.close();
             }

@@ -202,7 +202,8 @@ public final class ReplicationEngine implements AutoCloseable {
                     SyncResult result = new SyncResult(outcome.planned(), outcome.skipped(), stats.blocksSent.get(),
                             stats.referencesSent.get(), stats.framesResent.get(), outcome.sentThisAttempt(),
                             stats.rawBytesSent.get(), stats.wireBytes.get(), attempt, outcome.lastSequence(),
-                            System.nanoTime() - start, stats.frameBytesPerSecond());
+                            System.nanoTime() - start, stats.frameBytesPerSecond(),
+                            stats.lastNackReason);
                     stream.finished(result, volume.dirtyCount(request.peerId()), clock.millis());
                     if (request.listener() != null) {
                         request.listener().accept(stream.progress(start));

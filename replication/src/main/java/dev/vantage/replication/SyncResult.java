@@ -16,9 +16,10 @@ package dev.vantage.replication;
  * @param durationNanos         wall time
  * @param frameBytesPerSecond   rate of block frames on the wire between the first and the last (what the throttle
  *                              limits), 0 when fewer than two were sent
+ * @param lastNackReason        why the destination last asked for a frame again, or {@code null}
  */
 public record SyncResult(long blocksPlanned, long blocksSkipped, long blocksSent, long referencesSent,
                          long framesResent, long lastAttemptBlocksSent, long rawBytesSent, long wireBytes,
                          int attempts, long lastSequence, long durationNanos,
-                         double frameBytesPerSecond) {
+                         double frameBytesPerSecond, String lastNackReason) {
 }

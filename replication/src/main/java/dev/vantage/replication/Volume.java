@@ -204,6 +204,17 @@ public final class Volume implements AutoCloseable {
     }
 
     /**
+     * Makes written data durable and writes changed manifest entries without forcing them and without claiming the
+     * manifest matches the file: the cheap end of a batch of replicated writes (one fdatasync). A crash before the
+     * next {@link #force()} leaves the manifest unclaimed, so the next open rescans.
+     */
+    public synchronized void forceData() throws IOException {
+        channel.force(false);
+        manifest.invalidateRecord();
+        manifest.saveEntries();
+    }
+
+    /**
      * Brings the manifest up to date with the file. When the file was changed behind the volume's back (its size or
      * modification time is not the one recorded) every block is read and hashed, and blocks whose hash changed are
      * marked dirty for every peer; otherwise only blocks of unknown hash are hashed.

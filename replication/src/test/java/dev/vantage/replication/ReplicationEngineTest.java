@@ -59,6 +59,7 @@ class ReplicationEngineTest {
         ReceiverEndpoint receiver = mirror.startReceiver(ANY, dir.resolve("mirror"));
         SyncResult result = run(request(src, receiver));
         assertThat(result.blocksSent()).isEqualTo(64);
+        assertThat(result.framesResent()).as("resent frames, last NACK: %s", result.lastNackReason()).isZero();
         assertThat(Volumes.verify(src, dir.resolve("mirror/res-1.vol"), BLOCK).identical()).isTrue();
         MirrorProgress progress = receiver.progress("res-1").orElseThrow();
         assertThat(progress.phase()).isEqualTo(MirrorProgress.Phase.IN_SYNC);

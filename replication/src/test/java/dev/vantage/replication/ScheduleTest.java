@@ -98,7 +98,9 @@ class ScheduleTest {
         try (ReplicationEngine.ScheduledSync open = source.schedule(request(src, receiver),
                 new Schedule(ScheduleKind.OFF_PEAK, 20, List.of(lunch)))) {
             await().atMost(Duration.ofSeconds(30)).until(() -> open.cycles() >= 1
-                    && Volumes.verify(src, dir.resolve("mirror/res-1.vol"), BLOCK).identical());
+                    && source.progress("res-1", "site-b").map(p -> p.phase() == MirrorProgress.Phase.IN_SYNC)
+                    .orElse(false));
+            assertThat(Volumes.verify(src, dir.resolve("mirror/res-1.vol"), BLOCK).identical()).isTrue();
         }
     }
 }

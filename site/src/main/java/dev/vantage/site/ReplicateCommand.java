@@ -97,6 +97,10 @@ final class ReplicateCommand implements Callable<Integer> {
                             + " there, %s on the wire, %d attempt(s), durable up to sequence %d%n", seconds,
                     r.blocksSent(), r.referencesSent(), r.blocksSkipped(), ReplicationCliSupport.human(r.wireBytes()),
                     r.attempts(), r.lastSequence());
+            if (r.lastNackReason() != null) {
+                System.err.println("replicate: " + r.framesResent() + " frame(s) sent again; last reason: "
+                        + r.lastNackReason());
+            }
             System.out.printf(Locale.ROOT, "REPLICATE mode=%s blocks_planned=%d blocks_sent=%d references=%d skipped=%d"
                             + " resent=%d raw_bytes=%d wire_bytes=%d attempts=%d seconds=%.3f%n",
                     request.mode().name().toLowerCase(Locale.ROOT), r.blocksPlanned(), r.blocksSent(),

@@ -26,6 +26,9 @@ import dev.vantage.config.RouteTable;
 import dev.vantage.config.Site;
 import dev.vantage.config.Transport;
 import dev.vantage.predictor.DecisionSnapshot;
+import dev.vantage.predictor.DemandAlert;
+import dev.vantage.predictor.ZoneSelector;
+import dev.vantage.config.GeoPoint;
 import dev.vantage.predictor.Predictor;
 import dev.vantage.predictor.SiteOutlook;
 import dev.vantage.probe.LatencyProbes;
@@ -353,6 +356,7 @@ public final class VantageSite implements AutoCloseable {
     private void registerAdminPaths(AdminServer admin) {
         admin.register("GET", "/probes", r -> AdminServer.Response.json(probes.json()));
         routing.installAdmin(admin);
+        admin.register("GET", "/zones", this::zoneChoice);
         admin.register("GET", "/replication", r -> AdminServer.Response.json(replicationEngine.toJson()));
         admin.register("GET", "/predictor", r -> AdminServer.Response.json(predictorJson(predictor)));
         admin.register("POST", "/reload", r -> {
@@ -372,6 +376,48 @@ public final class VantageSite implements AutoCloseable {
         admin.addMetricsSource(out -> probes.appendPrometheus(out));
         admin.addMetricsSource(out -> out.append(replicationEngine.renderPrometheus()));
         admin.addMetricsSource(out -> out.append(predictor.metricsText()));
+    }
+
+    /**
+     * Seed 004's zone selection: {@code GET /zones?resource=R&capacity=RPS[&lat=..&lon=..]} answers the site with the
+     * best combined pre-staging, distance and cost score that has the spare capacity, or 409 with the reason.
+     */
+    private AdminServer.Response zoneChoice(AdminServer.Request request) {
+        String resourceId = first(request, "resource");
+        if (resourceId == null) {
+            return AdminServer.Response.error(400, "resource: missing (expected: ?resource=ID&capacity=RPS)");
+        }
+        double capacity;
+        GeoPoint user = null;
+        try {
+            capacity = Double.parseDouble(first(request, "capacity") == null ? "0" : first(request, "capacity"));
+            if (first(request, "lat") != null && first(request, "lon") != null) {
+                user = new GeoPoint(Double.parseDouble(first(request, "lat")), Double.parseDouble(first(request, "lon")));
+            }
+        } catch (IllegalArgumentException e) {
+            return AdminServer.Response.error(400, "capacity, lat, lon: " + e.getMessage() + " (expected: numbers)");
+        }
+        try {
+            ZoneSelector.ZoneChoice choice = ZoneSelector.select(predictor.snapshot(), resourceId, user, capacity,
+                    effectivePolicyOrBase().sites(), ZoneSelector.Weights.defaults());
+            return AdminServer.Response.json(String.format(java.util.Locale.ROOT,
+                    "{\"site\":\"%s\",\"score\":%.4f,\"preStagingScore\":%.4f,\"distanceScore\":%.4f,"
+                            + "\"costScore\":%.4f,\"spareRequestsPerSecond\":%.1f}%n",
+                    choice.siteId(), choice.score(), choice.preStagingScore(), choice.distanceScore(),
+                    choice.costScore(), choice.spareRequestsPerSecond()));
+        } catch (ZoneSelector.NoZoneAvailableException e) {
+            return AdminServer.Response.error(409, e.getMessage());
+        }
+    }
+
+    private static String first(AdminServer.Request request, String name) {
+        List<String> values = request.query().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    private Policy effectivePolicyOrBase() {
+        Policy e = effective;
+        return e != null ? e : policyHolder.policy();
     }
 
     /** The predictor's latest decisions: outlook per resource and predicted load per site. */
@@ -402,7 +448,15 @@ public final class VantageSite implements AutoCloseable {
                     entry.getValue().predictedRequestsPerSecond(), entry.getValue().upperRequestsPerSecond()));
             sep = ",";
         }
-        return b.append("}}\n").toString();
+        b.append("},\"alerts\":[");
+        sep = "";
+        for (DemandAlert alert : d.alerts()) {
+            b.append(sep).append(String.format(java.util.Locale.ROOT,
+                    "{\"site\":\"%s\",\"bucketStartMillis\":%d,\"requests\":%d,\"zScore\":%.2f}",
+                    alert.siteId(), alert.bucketStartMillis(), alert.requests(), alert.zScore()));
+            sep = ",";
+        }
+        return b.append("]}\n").toString();
     }
 
     public String siteId() {

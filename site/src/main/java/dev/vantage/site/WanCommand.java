@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.netty.util.internal.logging.JdkLoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -86,6 +88,8 @@ public final class WanCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws IOException, InterruptedException {
+            // The shaded jar has an SLF4J API without a binding; Netty's few log lines go to java.util.logging.
+            InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
             WanLinks links;
             try {
                 if (config != null) {

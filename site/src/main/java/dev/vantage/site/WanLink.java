@@ -55,9 +55,11 @@ public final class WanLink implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connectionsAccepted.incrementAndGet();
-                        RelayConnection relay = RelayConnection.accept(ch, WanLink.this.target, () -> WanLink.this.conditions,
+                        RelayConnection relay = RelayConnection.create(ch, () -> WanLink.this.conditions,
                                 bytesForwarded::addAndGet, connections::remove, seeds.incrementAndGet());
+                        // Registered before it starts, so that a relay closed at once (refused) is also removed.
                         connections.add(relay);
+                        relay.start(WanLink.this.target);
                     }
                 }).bind(listen).sync().channel();
     }

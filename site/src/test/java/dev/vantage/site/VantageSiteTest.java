@@ -110,6 +110,17 @@ class VantageSiteTest {
     }
 
     @Test
+    void shouldChooseAZoneWithCapacityOrExplainWhyNone() throws Exception {
+        HttpResponse<String> fits = get(adminPort, "/zones?resource=web&capacity=1&lat=52.5&lon=13.4");
+        HttpResponse<String> tooBig = get(adminPort, "/zones?resource=web&capacity=1e12");
+
+        assertThat(fits.statusCode()).isEqualTo(200);
+        assertThat(fits.body()).contains("\"site\":\"here\"");
+        assertThat(tooBig.statusCode()).isEqualTo(409);
+        assertThat(tooBig.body()).contains("web");
+    }
+
+    @Test
     void shouldRejectAnInvalidReloadAndKeepServingWithTheOldPolicy() throws Exception {
         String valid = Files.readString(policyFile);
         Files.writeString(policyFile, valid.replace("target: {upstreamGroup: web}", "target: {upstreamGroup: nowhere}"));

@@ -192,9 +192,11 @@ class WanLinkTest {
             refused.getOutputStream().write('x');
             assertThat(readUntilClosed(refused)).isTrue();
         }
+        await().atMost(Duration.ofSeconds(10)).until(() -> link.openConnections() == 0);
         link.conditions(link.conditions().withPartition(WanLinkConditions.Partition.NONE));
         try (Socket healed = connectThroughLink()) {
             assertThat(roundTripNanos(healed)).isPositive();
+            assertThat(link.openConnections()).isEqualTo(1);
         }
         open.close();
     }

@@ -201,12 +201,18 @@ final class ProbeAttempt extends ChannelInboundHandlerAdapter implements Channel
     @Override
     public void run() {
         if (!done) {
-            fail((connected ? "timeout: no answer within " : "connect timeout: not connected within ")
+            boolean connectOnly = slot.target().kind() == ProbeKind.TCP_CONNECT;
+            fail((connected && !connectOnly ? "timeout: no answer within " : "connect timeout: not connected within ")
                     + slot.target().timeoutMillis() + " ms");
         }
     }
 
     private void succeed(long rttNanos) {
+        // A stalled loop may handle a late answer before the expired timeout task: it is still a timeout.
+        if (driver.nanoTime() - startNanos > TimeUnit.MILLISECONDS.toNanos(slot.target().timeoutMillis())) {
+            run();
+            return;
+        }
         if (complete()) {
             driver.onSuccess(this, rttNanos);
         }

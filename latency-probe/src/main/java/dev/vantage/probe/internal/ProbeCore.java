@@ -321,20 +321,32 @@ public final class ProbeCore {
     }
 
     /**
-     * Sets or clears the operator's drain on target {@code targetId}.
+     * Sets or clears the operator's drain on the target with id {@code target}, or else on every target probing the
+     * endpoint {@code target} ({@code host:port}).
      *
-     * @return false when no such target is registered
+     * @return false when nothing matches
      */
-    public boolean setDraining(String targetId, boolean draining) {
-        TargetSlot slot = byId.get(targetId);
-        if (slot == null) {
-            return false;
+    public boolean setDraining(String target, boolean draining) {
+        TargetSlot byTargetId = byId.get(target);
+        if (byTargetId != null) {
+            drain(byTargetId, draining);
+            return true;
         }
+        boolean found = false;
+        for (TargetSlot slot : slots) {
+            if (slot != null && slot.target.address().toString().equals(target)) {
+                drain(slot, draining);
+                found = true;
+            }
+        }
+        return found;
+    }
+
+    private void drain(TargetSlot slot, boolean draining) {
         if (slot.health.draining() != draining) {
             slot.health.setDraining(draining);
             refresh(slot);
         }
-        return true;
     }
 
     private void refresh(TargetSlot slot) {

@@ -106,11 +106,11 @@ public final class ProbeDriver implements AutoCloseable {
         return result;
     }
 
-    /** Any thread: sets or clears an operator drain; completes with false for an unknown target. */
-    public CompletableFuture<Boolean> setDraining(String targetId, boolean draining) {
+    /** Any thread: sets or clears an operator drain by target id or host:port; completes with false when none matches. */
+    public CompletableFuture<Boolean> setDraining(String target, boolean draining) {
         CompletableFuture<Boolean> result = new CompletableFuture<>();
         loop.execute(() -> {
-            boolean found = core.setDraining(targetId, draining);
+            boolean found = core.setDraining(target, draining);
             publishNow();
             result.complete(found);
         });
@@ -209,7 +209,10 @@ public final class ProbeDriver implements AutoCloseable {
         double jitterRatio = core.settings().jitterRatio();
         double factor = 1 + jitterRatio * (2 * random.nextDouble() - 1);
         long intervalNanos = (long) (TimeUnit.MILLISECONDS.toNanos(target.intervalMillis()) * factor);
-        scheduleProbe(slot, attempt.startNanos() + intervalNanos - nanoTime());
+        // Start to start, but never closer than a quarter interval after the previous probe ended: a probe thread
+        // that falls behind (a starved machine) does not make up for it in a burst.
+        long delayNanos = Math.max(attempt.startNanos() + intervalNanos - nanoTime(), intervalNanos / 4);
+        scheduleProbe(slot, delayNanos);
     }
 
     private void afterFailureWithoutAttempt(TargetSlot slot) {

@@ -314,4 +314,15 @@ class ProbeCoreTest {
         core.applyTargets(List.of(target("a", 1)), settings);
         assertThat(core.publish().size()).isEqualTo(1);
     }
+
+    @Test
+    void shouldDrainEveryTargetProbingAnEndpoint() {
+        core.applyTargets(List.of(target("a", "eu-1/web", 1), target("b", "eu-1/api", 1), target("c", 2)), settings);
+        assertThat(core.setDraining("127.0.0.1:1", true)).isTrue();
+        ProbeTable table = core.publish();
+        assertThat(table.state(table.indexOf("a"))).isEqualTo(HealthState.DRAINING);
+        assertThat(table.state(table.indexOf("b"))).isEqualTo(HealthState.DRAINING);
+        assertThat(table.state(table.indexOf("c"))).isEqualTo(HealthState.UNKNOWN);
+        assertThat(core.setDraining("127.0.0.1:9", true)).isFalse();
+    }
 }

@@ -209,6 +209,14 @@ public final class ProbeCostMain {
                 if (!errors.isEmpty()) {
                     System.out.println("# probe-cost kind=" + kind + " last errors by target: " + errors);
                 }
+                java.util.Map<HealthState, Long> states = new java.util.EnumMap<>(HealthState.class);
+                long ewmaSumNanos = 0;
+                for (TargetStatus status : table.statuses()) {
+                    states.merge(status.state(), 1L, Long::sum);
+                    ewmaSumNanos += Math.max(0, status.rttEwmaNanos());
+                }
+                System.out.printf("# probe-cost kind=%s states at the end: %s, mean RTT EWMA %.3f ms%n", kind, states,
+                        ewmaSumNanos / 1e6 / Math.max(1, table.targetCount()));
                 Arrays.sort(normalizedShares);
                 Arrays.sort(measuredShares);
                 Arrays.sort(threadShares);

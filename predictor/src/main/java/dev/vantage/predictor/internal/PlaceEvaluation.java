@@ -70,22 +70,29 @@ public final class PlaceEvaluation {
         for (List<GeoTrace.Fix> fixes : traces.values()) {
             users.add(visits(fixes));
         }
-        // Validation: choose the prior weight and fit the calibrator on the 50-70 % slice.
+        // Validation: choose the PPM order, smoothing and prior weight, and fit the calibrator, on the 50-70 % slice.
         double bestWeight = 0;
+        SequenceBlend bestBlend = null;
         double bestTop1 = -1;
         double bestLoss = Double.MAX_VALUE;
         List<double[]> bestConf = null;
-        for (double w : PRIOR_WEIGHTS) {
-            List<double[]> conf = new ArrayList<>();
-            ProbabilityScore s = new ProbabilityScore();
-            for (Visits u : users) {
-                replay(u, VALIDATION_START, TRAIN_FRACTION, w, null, null, s, conf);
-            }
-            if (s.top1() > bestTop1 + 1e-9 || (Math.abs(s.top1() - bestTop1) <= 1e-9 && s.logLoss() < bestLoss)) {
-                bestTop1 = s.top1();
-                bestLoss = s.logLoss();
-                bestWeight = w;
-                bestConf = conf;
+        for (int order = 1; order <= 3; order++) {
+            for (double[] sm : new double[][] {{0, 1}, {0.75, 0.25}}) {
+                SequenceBlend blend = new SequenceBlend(order, sm[0], sm[1], 1, 0);
+                for (double w : PRIOR_WEIGHTS) {
+                    List<double[]> conf = new ArrayList<>();
+                    ProbabilityScore s = new ProbabilityScore();
+                    for (Visits u : users) {
+                        replay(u, VALIDATION_START, TRAIN_FRACTION, blend, w, null, null, s, conf);
+                    }
+                    if (s.top1() > bestTop1 + 1e-9 || (Math.abs(s.top1() - bestTop1) <= 1e-9 && s.logLoss() < bestLoss)) {
+                        bestTop1 = s.top1();
+                        bestLoss = s.logLoss();
+                        bestWeight = w;
+                        bestBlend = blend;
+                        bestConf = conf;
+                    }
+                }
             }
         }
         TopLabelCalibrator calibrator = fit(bestConf);
@@ -95,7 +102,7 @@ public final class PlaceEvaluation {
         }
         ProbabilityScore raw = new ProbabilityScore();
         for (Visits u : users) {
-            replay(u, TRAIN_FRACTION, 1.0, bestWeight, calibrator, scores, raw, null);
+            replay(u, TRAIN_FRACTION, 1.0, bestBlend, bestWeight, calibrator, scores, raw, null);
         }
         List<EvalResult> results = new ArrayList<>();
         for (int m = 0; m < scores.length; m++) {
@@ -103,6 +110,8 @@ public final class PlaceEvaluation {
         }
         results.add(new EvalResult(dataset, "ppm+prior", "ece_uncalibrated", raw.ece(), raw.cases()));
         results.add(new EvalResult(dataset, "ppm+prior", "chosen_prior_weight", bestWeight, 0));
+        results.add(new EvalResult(dataset, "ppm+prior", "chosen_order", bestBlend.order(), 0));
+        results.add(new EvalResult(dataset, "ppm+prior", "chosen_discount", bestBlend.discount(), 0));
         return results;
     }
 
@@ -121,11 +130,12 @@ public final class PlaceEvaluation {
      * in [from, to) of the sequence. With {@code scores} null only the main model is scored into {@code main}
      * and its (confidence, correct) pairs go to {@code pairs}.
      */
-    private static void replay(Visits u, double from, double to, double priorWeight, TopLabelCalibrator calibrator,
+    private static void replay(Visits u, double from, double to, SequenceBlend ppm, double priorWeight,
+                               TopLabelCalibrator calibrator,
                                ProbabilityScore[] scores, ProbabilityScore main, List<double[]> pairs) {
         int n = u.places().length;
-        int start = (int) Math.round(n * from);
-        int end = (int) Math.round(n * to);
+        int start = (int) Math.floor(n * from);
+        int end = (int) Math.floor(n * to);
         SequenceModel model = new SequenceModel(3);
         HourOfWeekPrior prior = new HourOfWeekPrior();
         int size = u.alphabet() + 1;
@@ -135,7 +145,6 @@ public final class PlaceEvaluation {
         int[] stamp = new int[size];
         SequenceBlend[] baselines = {SequenceBlend.markovWithBackoff(0), SequenceBlend.markovWithBackoff(1),
                 SequenceBlend.markovWithBackoff(2)};
-        SequenceBlend ppm = new SequenceBlend(3, 0, 1, 1, 0);
         int[] seq = u.places();
         for (int i = 0; i < n; i++) {
             if (i >= start && i < end && i > 0) {

@@ -25,7 +25,7 @@ import dev.vantage.predictor.SiteOutlook;
  * anomaly detection, calendar hints, and the decision step that turns all of it into a {@link DecisionSnapshot}.
  *
  * <p>Invariants: {@link #onAccess} allocates nothing for a known user, site and resource (a new user allocates
- * its state once); the number of users never exceeds {@code maxUsers}; the shared models only ever grow by counts,
+ * its state once); the number of users never exceeds {@code maxUsers} (sampled LRU eviction); the shared models only ever grow by counts,
  * so {@link #exportAggregate} / {@link #merge} are exact.
  *
  * <p>Threading: every method must be called from the owner thread.
@@ -38,6 +38,8 @@ public final class PredictorCore {
     static final long KALMAN_FRESH_MILLIS = 10 * 60_000L;
     static final long FULL_SWEEP_MILLIS = 10_000;
     static final double OVERLOAD_RATIO = 0.8;
+    static final int SHARED_SITE_ORDER = 1;
+    static final int SHARED_RESOURCE_ORDER = 1;
 
     private final PredictorSettings settings;
     private final List<Site> sites;
@@ -50,8 +52,10 @@ public final class PredictorCore {
     private final LongIntMap resourceByHash = new LongIntMap(64);
 
     private final Long2ObjectHashMap<UserState> users = new Long2ObjectHashMap<>();
-    private UserState newest;
-    private UserState oldest;
+    /** Every user, densely packed (each knows its slot), for sampled eviction and iteration. */
+    private UserState[] slots = new UserState[64];
+    private long touches;
+    private final java.util.SplittableRandom evictionRandom = new java.util.SplittableRandom(0x5eed);
 
     private final SequenceModel siteTransitions;
     private final SequenceModel resourceSequences;
@@ -89,8 +93,10 @@ public final class PredictorCore {
             demand[i] = new DemandTracker(300_000, settings.anomalyZScore());
         }
         int order = settings.markovMaxOrder();
-        this.siteTransitions = new SequenceModel(order, 256);
-        this.resourceSequences = new SequenceModel(order, 1024);
+        // The shared models see every user's events: keeping them at low order keeps them cache-resident, which
+        // is what keeps an update within a microsecond (the per-user models carry the higher orders).
+        this.siteTransitions = new SequenceModel(Math.min(order, SHARED_SITE_ORDER), 256, true);
+        this.resourceSequences = new SequenceModel(Math.min(order, SHARED_RESOURCE_ORDER), 1024, true);
         this.placeBlend = new SequenceBlend(order, 0, 1, 1, 0);
         this.resourceBlend = new SequenceBlend(order, 0.75, 0.25, 1, 1);
         this.scratch = new double[siteCount + 1];
@@ -199,50 +205,48 @@ public final class PredictorCore {
         return best;
     }
 
+    /**
+     * The user's state, created on first sight. The bound is kept by sampled LRU eviction (as Redis does): when
+     * full, the least recently touched of {@link #EVICTION_SAMPLES} random users goes (of all users
+     * when there are at most four times as many). Exact LRU would relink a list
+     * node and its two neighbours on every event, three cache misses that cost more than the model update.
+     */
     private UserState user(long key) {
         UserState u = users.get(key);
         if (u == null) {
+            if (users.size() >= settings.maxUsers()) {
+                evictOne();
+            }
             u = new UserState(key, settings.markovMaxOrder(), INITIAL_DWELL_MILLIS);
             users.put(key, u);
-            linkNewest(u);
-            while (users.size() > settings.maxUsers()) {
-                UserState victim = oldest;
-                unlink(victim);
-                users.remove(victim.key);
-                evictions++;
+            if (users.size() > slots.length) {
+                slots = Arrays.copyOf(slots, slots.length * 2);
             }
-        } else if (u != newest) {
-            unlink(u);
-            linkNewest(u);
+            u.slot = users.size() - 1;
+            slots[u.slot] = u;
         }
+        u.touch = ++touches;
         return u;
     }
 
-    private void linkNewest(UserState u) {
-        u.older = newest;
-        u.newer = null;
-        if (newest != null) {
-            newest.newer = u;
-        }
-        newest = u;
-        if (oldest == null) {
-            oldest = u;
-        }
-    }
+    static final int EVICTION_SAMPLES = 16;
 
-    private void unlink(UserState u) {
-        if (u.newer != null) {
-            u.newer.older = u.older;
-        } else {
-            newest = u.older;
+    private void evictOne() {
+        int n = users.size();
+        UserState victim = null;
+        boolean exact = n <= 4 * EVICTION_SAMPLES;
+        for (int i = 0; i < (exact ? n : EVICTION_SAMPLES); i++) {
+            UserState candidate = slots[exact ? i : evictionRandom.nextInt(n)];
+            if (victim == null || candidate.touch < victim.touch) {
+                victim = candidate;
+            }
         }
-        if (u.older != null) {
-            u.older.newer = u.newer;
-        } else {
-            oldest = u.newer;
-        }
-        u.newer = null;
-        u.older = null;
+        UserState last = slots[n - 1];
+        slots[victim.slot] = last;
+        last.slot = victim.slot;
+        slots[n - 1] = null;
+        users.remove(victim.key);
+        evictions++;
     }
 
     /** Registers a calendar or public-event hint (kept until its window has passed). */
@@ -352,7 +356,9 @@ public final class PredictorCore {
         double[] dist = new double[siteCount];
         double[] next = new double[resources + 1];
         int[] rstamp = new int[resources + 1];
-        for (UserState u = newest; u != null; u = u.older) {
+        int userCount = users.size();
+        for (int k = 0; k < userCount; k++) {
+            UserState u = slots[k];
             if (u.placeProbability == null || u.dirty || sweep) {
                 placeDistribution(u, nowMillis, dist);
                 if (u.placeProbability == null) {
@@ -538,11 +544,10 @@ public final class PredictorCore {
         return resourceNames;
     }
 
+    /** Every user, least recently touched first (so that a restore recreates the same recency order). */
     Iterable<UserState> usersOldestFirst() {
-        List<UserState> list = new ArrayList<>(users.size());
-        for (UserState u = oldest; u != null; u = u.newer) {
-            list.add(u);
-        }
+        List<UserState> list = new ArrayList<>(Arrays.asList(slots).subList(0, users.size()));
+        list.sort((a, b) -> Long.compare(a.touch, b.touch));
         return list;
     }
 
@@ -577,8 +582,8 @@ public final class PredictorCore {
     /** Approximate heap bytes of the users' state plus the shared models. */
     public long footprintBytes() {
         long bytes = siteTransitions.footprintBytes() + resourceSequences.footprintBytes() + 64L * users.size();
-        for (UserState u = newest; u != null; u = u.older) {
-            bytes += u.footprintBytes();
+        for (int k = 0; k < users.size(); k++) {
+            bytes += slots[k].footprintBytes();
         }
         return bytes;
     }

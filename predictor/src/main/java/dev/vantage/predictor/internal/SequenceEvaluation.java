@@ -139,7 +139,7 @@ public final class SequenceEvaluation {
     }
 
     static SequenceModel train(List<int[]> sequences, int from, int to) {
-        SequenceModel model = new SequenceModel(MAX_ORDER, 1 << 12);
+        SequenceModel model = new SequenceModel(MAX_ORDER, 1 << 12, true);
         for (int s = from; s < to; s++) {
             int[] seq = sequences.get(s);
             for (int i = 0; i < seq.length; i++) {

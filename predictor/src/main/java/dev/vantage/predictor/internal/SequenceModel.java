@@ -9,7 +9,8 @@ import java.util.Arrays;
  * sets of sequences merge exactly ({@link #mergeFrom}).
  *
  * <p>Contexts are keyed by a 64-bit hash of (order, symbols); the successor lists are linked lists in flat
- * arrays, kept move-to-front so that frequent successors are found first. Symbols must be in {@code 0..2^24}.
+ * arrays, kept move-to-front so that frequent successors are found first (or, for shared models, found through a
+ * hash index of (context, symbol)). Symbols must be in {@code 0..2^24}.
  *
  * <p>Threading: single writer; not safe for concurrent use.
  */
@@ -23,24 +24,32 @@ public final class SequenceModel {
 
     private final LongIntMap contextIndex;
     private long[] contextKeys;
-    private int[] contextTotal;
-    private int[] contextDistinct;
-    private int[] contextHead;
+    /** Per context, interleaved so that one cache line holds them: total, distinct successors, first entry. */
+    private int[] contextData;
     private long[] contextSymbols;
     private int contextCount;
 
-    private int[] entrySymbol;
-    private int[] entryCount;
-    private int[] entryNext;
+    /** Per entry, interleaved: symbol, count, next entry of the same context (-1 ends the list). */
+    private int[] entries;
     private int entryCountUsed;
 
     private final long[] keyScratch;
+    /** (context, symbol) to entry, for models with long successor lists; null for small per-user models. */
+    private final LongIntMap entryIndex;
 
     public SequenceModel(int maxOrder) {
         this(maxOrder, 16);
     }
 
     public SequenceModel(int maxOrder, int expectedContexts) {
+        this(maxOrder, expectedContexts, false);
+    }
+
+    /**
+     * @param indexed keep a hash index of (context, symbol) so that an update costs O(1) instead of a scan of the
+     *                context's successors; worth it for shared models with many successors per context
+     */
+    public SequenceModel(int maxOrder, int expectedContexts, boolean indexed) {
         if (maxOrder < 0 || maxOrder > 16) {
             throw new IllegalArgumentException("maxOrder: " + maxOrder + " (expected: 0..16)");
         }
@@ -48,14 +57,11 @@ public final class SequenceModel {
         int n = Math.max(4, expectedContexts);
         contextIndex = new LongIntMap(n);
         contextKeys = new long[n];
-        contextTotal = new int[n];
-        contextDistinct = new int[n];
-        contextHead = new int[n];
+        contextData = new int[3 * n];
         contextSymbols = new long[n];
-        entrySymbol = new int[n];
-        entryCount = new int[n];
-        entryNext = new int[n];
+        entries = new int[3 * n];
         keyScratch = new long[maxOrder + 1];
+        entryIndex = indexed ? new LongIntMap(n) : null;
     }
 
     public int maxOrder() {
@@ -129,46 +135,57 @@ public final class SequenceModel {
         if (ctx == LongIntMap.MISSING) {
             ctx = newContext(key, packed);
         }
-        contextTotal[ctx] += weight;
+        contextData[3 * ctx] += weight;
+        if (entryIndex != null) {
+            long entryKey = ((long) ctx << 24) | symbol;
+            int e = entryIndex.get(entryKey);
+            if (e != LongIntMap.MISSING) {
+                entries[3 * e + 1] += weight;
+                return;
+            }
+            entryIndex.put(entryKey, newEntry(ctx, symbol, weight));
+            return;
+        }
         int prev = -1;
-        for (int e = contextHead[ctx]; e >= 0; prev = e, e = entryNext[e]) {
-            if (entrySymbol[e] == symbol) {
-                entryCount[e] += weight;
+        for (int e = contextData[3 * ctx + 2]; e >= 0; prev = e, e = entries[3 * e + 2]) {
+            if (entries[3 * e] == symbol) {
+                entries[3 * e + 1] += weight;
                 if (prev >= 0) {
-                    entryNext[prev] = entryNext[e];
-                    entryNext[e] = contextHead[ctx];
-                    contextHead[ctx] = e;
+                    entries[3 * prev + 2] = entries[3 * e + 2];
+                    entries[3 * e + 2] = contextData[3 * ctx + 2];
+                    contextData[3 * ctx + 2] = e;
                 }
                 return;
             }
         }
-        if (entryCountUsed == entrySymbol.length) {
-            int n = entrySymbol.length + (entrySymbol.length >> 1) + 1;
-            entrySymbol = Arrays.copyOf(entrySymbol, n);
-            entryCount = Arrays.copyOf(entryCount, n);
-            entryNext = Arrays.copyOf(entryNext, n);
+        newEntry(ctx, symbol, weight);
+    }
+
+    private int newEntry(int ctx, int symbol, int weight) {
+        if (3 * entryCountUsed == entries.length) {
+            int n = entries.length / 3 + (entries.length / 6) + 1;
+            entries = Arrays.copyOf(entries, 3 * n);
         }
         int e = entryCountUsed++;
-        entrySymbol[e] = symbol;
-        entryCount[e] = weight;
-        entryNext[e] = contextHead[ctx];
-        contextHead[ctx] = e;
-        contextDistinct[ctx]++;
+        entries[3 * e] = symbol;
+        entries[3 * e + 1] = weight;
+        entries[3 * e + 2] = contextData[3 * ctx + 2];
+        contextData[3 * ctx + 2] = e;
+        contextData[3 * ctx + 1]++;
+        return e;
     }
 
     private int newContext(long key, long packed) {
         if (contextCount == contextKeys.length) {
             int n = contextKeys.length + (contextKeys.length >> 1) + 1;
             contextKeys = Arrays.copyOf(contextKeys, n);
-            contextTotal = Arrays.copyOf(contextTotal, n);
-            contextDistinct = Arrays.copyOf(contextDistinct, n);
-            contextHead = Arrays.copyOf(contextHead, n);
+            contextData = Arrays.copyOf(contextData, 3 * n);
             contextSymbols = Arrays.copyOf(contextSymbols, n);
         }
         int ctx = contextCount++;
         contextKeys[ctx] = key;
         contextSymbols[ctx] = packed;
-        contextHead[ctx] = -1;
+        contextData[3 * ctx + 2] = -1;
         contextIndex.put(key, ctx);
         return ctx;
     }
@@ -215,8 +232,8 @@ public final class SequenceModel {
                 context[order] = (int) ((packed >>> (16 * order)) & 0xFFFF) - 1;
                 order++;
             }
-            for (int e = contextHead[ctx]; e >= 0; e = entryNext[e]) {
-                visitor.count(context, order, entrySymbol[e], entryCount[e]);
+            for (int e = contextData[3 * ctx + 2]; e >= 0; e = entries[3 * e + 2]) {
+                visitor.count(context, order, entries[3 * e], entries[3 * e + 1]);
             }
         }
     }
@@ -246,7 +263,8 @@ public final class SequenceModel {
     /** Approximate heap bytes of the counts, for memory metrics. */
     public long footprintBytes() {
         return 64 + (long) order0Counts.length * 4 + contextIndex.footprintBytes()
-                + (long) contextKeys.length * 28 + (long) entrySymbol.length * 12;
+                + (entryIndex == null ? 0 : entryIndex.footprintBytes())
+                + (long) contextKeys.length * 28 + (long) entries.length * 4;
     }
 
     /**
@@ -279,15 +297,15 @@ public final class SequenceModel {
         Arrays.fill(out, 0, v + 1, 0.0);
         for (int k = found; k >= 1; k--) {
             int ctx = contextIndex.get(keyScratch[k]);
-            double denom = contextTotal[ctx] + escape * contextDistinct[ctx];
+            double denom = contextData[3 * ctx] + escape * contextData[3 * ctx + 1];
             double scale = weight / denom;
-            for (int e = contextHead[ctx]; e >= 0; e = entryNext[e]) {
-                double c = entryCount[e] - discount;
+            for (int e = contextData[3 * ctx + 2]; e >= 0; e = entries[3 * e + 2]) {
+                double c = entries[3 * e + 1] - discount;
                 if (c > 0) {
-                    out[entrySymbol[e]] += c * scale;
+                    out[entries[3 * e]] += c * scale;
                 }
             }
-            weight *= (discount + escape) * contextDistinct[ctx] / denom;
+            weight *= (discount + escape) * contextData[3 * ctx + 1] / denom;
         }
         int distinct0 = 0;
         for (int s = 0; s < v; s++) {
@@ -306,14 +324,11 @@ public final class SequenceModel {
             }
             weight *= Math.max((discount + escape) * distinct0 / denom, 1e-9);
         }
+        // No renormalisation: the terms sum to 1 by construction, and adding them per symbol in a fixed order
+        // keeps merged and centrally trained models bit-identical whatever their symbol numbering.
         double uniform = weight / (v + 1);
-        double sum = 0;
         for (int s = 0; s <= v; s++) {
             out[s] += uniform;
-            sum += out[s];
-        }
-        for (int s = 0; s <= v; s++) {
-            out[s] /= sum;
         }
         return found;
     }

@@ -3,7 +3,7 @@ package dev.vantage.predictor.internal;
 /**
  * What the predictor remembers about one user: a personal PPM over places (site indices), recent places and
  * resources, per-resource use rates (exponentially decayed counts), dwell time, an optional Kalman filter over
- * GPS fixes, and the last computed place distribution. Linked into the owner's LRU list.
+ * GPS fixes, and the last computed place distribution, plus its recency stamp for the owner's LRU bound.
  *
  * <p>Threading: owned by the model owner thread.
  */
@@ -12,8 +12,10 @@ final class UserState {
     static final int MAX_RESOURCES = 8;
 
     final long key;
-    UserState newer;
-    UserState older;
+    /** Position in the owner's dense user array. */
+    int slot;
+    /** Value of the owner's touch counter at this user's last event (recency for eviction). */
+    long touch;
 
     final SequenceModel places;
     final int[] placeHistory;

@@ -33,6 +33,7 @@ public final class AccessLog implements AutoCloseable {
 
     private static final int MSG_TYPE = 1;
     private static final int MAX_TEXT_BYTES = 1024;
+    private static final int MAX_METHOD_BYTES = 64;
 
     private final ManyToOneRingBuffer ring;
     private final Writer writer;
@@ -105,8 +106,9 @@ public final class AccessLog implements AutoCloseable {
                   String route, String upstream, String resource, byte[] userKey, int userKeyLength,
                   byte[] clientIp, byte[] head, int headOffset, int methodEnd, int targetStart, int targetEnd) {
         int targetLength = Math.min(targetEnd - targetStart, MAX_TEXT_BYTES);
-        int length = 8 + 8 + 4 + 8 + 8 + 6 * 2 + len(route) + len(upstream) + len(resource) + userKeyLength
-                + clientIp.length + methodEnd + targetLength;
+        int methodLength = Math.min(methodEnd, MAX_METHOD_BYTES);
+        int length = 8 + 8 + 4 + 8 + 8 + 7 * 2 + len(route) + len(upstream) + len(resource) + userKeyLength
+                + clientIp.length + methodLength + targetLength;
         int index = ring.tryClaim(MSG_TYPE, length);
         if (index <= 0) {
             dropped.incrementAndGet();
@@ -129,9 +131,9 @@ public final class AccessLog implements AutoCloseable {
         b.putShort(i, (short) clientIp.length);
         b.putBytes(i + 2, clientIp);
         i += 2 + clientIp.length;
-        b.putShort(i, (short) methodEnd);
-        b.putBytes(i + 2, head, headOffset, methodEnd);
-        i += 2 + methodEnd;
+        b.putShort(i, (short) methodLength);
+        b.putBytes(i + 2, head, headOffset, methodLength);
+        i += 2 + methodLength;
         b.putShort(i, (short) targetLength);
         b.putBytes(i + 2, head, headOffset + targetStart, targetLength);
         ring.commit(index);

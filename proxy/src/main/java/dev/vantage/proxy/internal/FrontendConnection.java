@@ -334,7 +334,7 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         }
         RequestHeadParser parser = loop.requestParser;
         boolean ok = parser.parse(b, r, headEnd - r, head, channel.alloc(), clientIp, clientIpv6,
-                limits.maxRequestBodyBytes());
+                limits.maxRequestBodyBytes(), Math.max(1, limits.maxHeaderCount()));
         b.readerIndex(headEnd);
         if (!b.isReadable()) {
             b.release();
@@ -410,6 +410,11 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
                 return;
         }
         endpoint = selection.chosen;
+        if (selection.shadowTarget != null && attempt == 0 && !head.hasBody() && !head.upgrade
+                && (head.head || isGet())) {
+            ShadowRequest.send(loop, route, selection.shadowTarget, head.upstreamHead, head.head,
+                    route.timeouts().connectTimeoutMillis(), route.timeouts().responseTimeoutMillis());
+        }
         ByteBuf base = head.upstreamHead;
         ByteBuf extra = selection.upstreamHeaders;
         ByteBuf request = channel.alloc().directBuffer(base.writerIndex() + extra.readableBytes() + 4);
@@ -606,6 +611,12 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             return false;
         }
+    }
+
+    private boolean isGet() {
+        byte[] a = head.array();
+        int o = head.arrayOffset();
+        return head.methodEnd == 3 && a[o] == 'G' && a[o + 1] == 'E' && a[o + 2] == 'T';
     }
 
     private boolean replayable() {

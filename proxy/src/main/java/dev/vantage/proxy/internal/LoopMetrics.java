@@ -42,7 +42,8 @@ public final class LoopMetrics {
     public static final int LATENCY_COUNT = 17;
     public static final int HEADER_TIMEOUTS = 18;
     public static final int TUNNELS = 19;
-    private static final int BUCKETS = 20;
+    public static final int SHADOW_REQUESTS = 20;
+    private static final int BUCKETS = 21;
     private static final int SIZE = BUCKETS + LATENCY_BUCKETS_SECONDS.length;
 
     private final long[] slots = new long[SIZE];

@@ -64,6 +64,8 @@ public final class ProxyMetrics {
                 sum(loops, LoopMetrics.RETRIES));
         counter(out, "vantage_proxy_tunnels_total", "Connections switched to a tunnel (101 Switching Protocols).",
                 sum(loops, LoopMetrics.TUNNELS));
+        counter(out, "vantage_proxy_shadow_requests_total", "Shadow copies of requests sent (responses dropped).",
+                sum(loops, LoopMetrics.SHADOW_REQUESTS));
         counter(out, "vantage_proxy_pool_reuses_total", "Requests sent on a reused keep-alive upstream connection.",
                 sum(loops, LoopMetrics.POOL_REUSES));
 

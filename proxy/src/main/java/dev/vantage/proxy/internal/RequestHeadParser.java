@@ -56,20 +56,28 @@ final class RequestHeadParser {
     private static final int KIND_XFF = 8;
     private static final int KIND_XFP = 9;
 
-    private final int maxHeaderCount;
-    private final int[] nameStart;
-    private final int[] nameEnd;
-    private final int[] valueStart;
-    private final int[] valueEnd;
-    private final int[] kind;
-    private final boolean[] dropped;
+    private int maxHeaderCount;
+    private int[] nameStart;
+    private int[] nameEnd;
+    private int[] valueStart;
+    private int[] valueEnd;
+    private int[] kind;
+    private boolean[] dropped;
     private byte[] src = new byte[0];
 
     private int status;
     private String reason;
 
     RequestHeadParser(int maxHeaderCount) {
-        this.maxHeaderCount = maxHeaderCount;
+        limit(maxHeaderCount);
+    }
+
+    /** Applies a (reloaded) header count limit, growing the scratch arrays when needed. */
+    void limit(int headerCount) {
+        maxHeaderCount = headerCount;
+        if (nameStart != null && nameStart.length >= headerCount) {
+            return;
+        }
         nameStart = new int[maxHeaderCount];
         nameEnd = new int[maxHeaderCount];
         valueStart = new int[maxHeaderCount];
@@ -95,7 +103,10 @@ final class RequestHeadParser {
      * @return true when the request is acceptable; else {@link #status()} and {@link #reason()} say why not
      */
     boolean parse(ByteBuf in, int index, int length, RequestHead out, ByteBufAllocator alloc, byte[] clientIp,
-                  boolean clientIpv6, long maxBodyBytes) {
+                  boolean clientIpv6, long maxBodyBytes, int headerCountLimit) {
+        if (headerCountLimit != maxHeaderCount) {
+            limit(headerCountLimit);
+        }
         if (src.length < length) {
             src = new byte[Math.max(length, 4096)];
         }

@@ -44,6 +44,7 @@ final class SelectionContext implements ProxyRequest, Selection, Function<CharSe
     int status;
     CharSequence text;
     long responseTimeoutMillis;
+    UpstreamEndpoint shadowTarget;
 
     SelectionContext(LoopContext loop) {
         this.loop = loop;
@@ -71,6 +72,7 @@ final class SelectionContext implements ProxyRequest, Selection, Function<CharSe
         status = 0;
         text = null;
         responseTimeoutMillis = 0;
+        shadowTarget = null;
         upstreamHeaders.clear();
         responseHeaders.clear();
         upstreamHeaderCount = 0;
@@ -261,6 +263,11 @@ final class SelectionContext implements ProxyRequest, Selection, Function<CharSe
     @Override
     public void resource(CharSequence resourceId) {
         connection.resourceId = resourceId.toString();
+    }
+
+    @Override
+    public void shadow(UpstreamEndpoint shadow) {
+        shadowTarget = shadow;
     }
 
     LoopContext loop() {

@@ -45,6 +45,11 @@ public final class UpstreamPool {
         connectTimeoutMillis = settings.connectTimeoutMillis();
     }
 
+    /** The upstream's address, resolved once when the pool was created. */
+    InetSocketAddress address() {
+        return address;
+    }
+
     public UpstreamEndpoint endpoint() {
         return endpoint;
     }

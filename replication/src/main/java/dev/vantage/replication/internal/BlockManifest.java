@@ -152,6 +152,13 @@ public final class BlockManifest implements AutoCloseable {
 
     /** Writes changed entries and the header, then forces the file. */
     public void save() throws IOException {
+        saveEntries();
+        writeHeader();
+        channel.force(false);
+    }
+
+    /** Writes changed entries, without the header and without forcing. */
+    public void saveEntries() throws IOException {
         ByteBuffer run = ByteBuffer.allocate(64 * 1024).order(ByteOrder.LITTLE_ENDIAN);
         for (int b = unsaved.nextSetBit(0); b >= 0; ) {
             int end = unsaved.nextClearBit(b);
@@ -172,8 +179,6 @@ public final class BlockManifest implements AutoCloseable {
             b = unsaved.nextSetBit(end);
         }
         unsaved.clear();
-        writeHeader();
-        channel.force(false);
     }
 
     private void writeHeader() throws IOException {

@@ -37,7 +37,7 @@ import dev.vantage.replication.Volume;
 
 /**
  * The receiving end of replication for one site: accepts sessions, verifies every frame (checksum, then content
- * hash after decompression), applies blocks, fsyncs per batch (on FLUSH/END or every 8 MiB), acknowledges the
+ * hash after decompression), applies blocks, fsyncs per batch (on FLUSH/END, or after 32 MiB unsynced), acknowledges the
  * highest contiguous durable sequence and persists it, so a new session resumes there.
  *
  * <p>Threading: event loops only decode frames into a Disruptor ring; one applier thread owns every volume, every
@@ -45,7 +45,7 @@ import dev.vantage.replication.Volume;
  */
 public final class ReceiverServer implements AutoCloseable {
 
-    private static final long SYNC_EVERY_BYTES = 8L << 20;
+    private static final long SYNC_EVERY_BYTES = 32L << 20;
     private static final int MANIFEST_CHUNK_BLOCKS = 4096;
     private static final int RING_SIZE = 4096;
 
@@ -652,7 +652,7 @@ public final class ReceiverServer implements AutoCloseable {
         private void syncAndAck(Session s) throws IOException {
             ResourceState rs = s.resource;
             if (s.dirty) {
-                rs.volume.force();
+                rs.volume.forceData();
                 rs.progress = new ProgressFile.Progress(rs.progress.epoch(), s.contiguous,
                         rs.progress.lastInSyncMillis());
                 rs.progressFile.write(rs.progress);

@@ -118,8 +118,8 @@ public final class SenderSession {
         this.stats = stats;
         this.clock = clock;
         this.maxInFlightFrames = 1024;
-        this.maxInFlightBytes = Math.max(32L << 20, 8L * volume.blockSizeBytes());
-        this.flushEveryBytes = Math.min(maxInFlightBytes / 4, 8L << 20);
+        this.maxInFlightBytes = Math.max(64L << 20, 8L * volume.blockSizeBytes());
+        this.flushEveryBytes = maxInFlightBytes / 4;
     }
 
     /** Runs the attempt to its end; throws when it fails (the caller may start another attempt). */

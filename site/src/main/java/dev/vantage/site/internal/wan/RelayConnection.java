@@ -61,37 +61,40 @@ public final class RelayConnection {
         toTarget.source = client;
     }
 
-    /**
-     * Starts relaying the freshly accepted {@code client} channel (auto-read off) to {@code targetAddress}: with
-     * a {@code REFUSE} partition it is reset at once, otherwise the target connection is opened on the same event
-     * loop and bytes flow once it is up.
-     */
-    public static RelayConnection accept(Channel client, SocketAddress targetAddress,
-                                         Supplier<WanLinkConditions> conditions, LongConsumer bytesForwarded,
-                                         Consumer<RelayConnection> onClosed, long seed) {
+    /** A relay for the freshly accepted {@code client} channel (auto-read off); {@link #start} sets it going. */
+    public static RelayConnection create(Channel client, Supplier<WanLinkConditions> conditions,
+                                         LongConsumer bytesForwarded, Consumer<RelayConnection> onClosed, long seed) {
         RelayConnection relay = new RelayConnection(client, conditions, bytesForwarded, onClosed, seed);
         client.pipeline().addLast(relay.new Side(relay.toTarget, relay.toClient));
+        return relay;
+    }
+
+    /**
+     * Starts relaying to {@code targetAddress}: with a {@code REFUSE} partition the client is reset at once,
+     * otherwise the target connection is opened on the same event loop and bytes flow once it is up. Call on the
+     * client's event loop (e.g. from its channel initializer).
+     */
+    public void start(SocketAddress targetAddress) {
         if (conditions.get().partition() == WanLinkConditions.Partition.REFUSE) {
-            relay.reset();
-            return relay;
+            reset();
+            return;
         }
         new Bootstrap().group(client.eventLoop()).channel(NioSocketChannel.class)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .handler(relay.new Side(relay.toClient, relay.toTarget))
+                .handler(new Side(toClient, toTarget))
                 .connect(targetAddress).addListener((ChannelFutureListener) f -> {
-                    if (!f.isSuccess() || relay.closed) {
+                    if (!f.isSuccess() || closed) {
                         f.channel().close();
-                        relay.reset();
+                        reset();
                         return;
                     }
-                    relay.target = f.channel();
-                    relay.toTarget.destination = relay.target;
-                    relay.toClient.source = relay.target;
-                    relay.toClient.destination = client;
-                    relay.applyConditionsNow();
+                    target = f.channel();
+                    toTarget.destination = target;
+                    toClient.source = target;
+                    toClient.destination = client;
+                    applyConditionsNow();
                 });
-        return relay;
     }
 
     /** Re-reads the link's conditions (partition changes act on open connections too). */
