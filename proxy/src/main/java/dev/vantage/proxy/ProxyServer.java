@@ -191,6 +191,13 @@ public final class ProxyServer implements AutoCloseable {
             if (listeners.isEmpty()) {
                 throw new IllegalArgumentException("site " + siteId + ": no listeners (expected: at least one)");
             }
+            for (Listener listener : listeners) {
+                if (listener.tls() != null) {
+                    // Refused rather than silently served as plain HTTP.
+                    throw new IllegalArgumentException("listener " + listener.name() + ": tls is set (expected: "
+                            + "plain HTTP; terminate TLS in front of this proxy)");
+                }
+            }
             Transport wanted = transportOverride != null ? transportOverride : listeners.get(0).transport();
             Transports.Choice choice = Transports.choose(wanted);
             RouteTable table = routes != null ? routes : RouteTable.of(policy);

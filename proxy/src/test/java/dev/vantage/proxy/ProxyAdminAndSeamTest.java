@@ -329,6 +329,18 @@ class ProxyAdminAndSeamTest {
         }
     }
 
+    @Test
+    void shouldRefuseATlsListenerInsteadOfServingPlainHttp() {
+        dev.vantage.config.Policy policy = ProxyFixture.policy(Transport.AUTO, HttpLimits.defaults(),
+                RouteTimeouts.defaults(), PoolSettings.defaults(), 9);
+        dev.vantage.config.Listener tls = new dev.vantage.config.Listener("https", "127.0.0.1", 0, Transport.AUTO,
+                new dev.vantage.config.TlsFiles(Path.of("cert.pem"), Path.of("key.pem")));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ProxyServer.builder(policy, QuickStart.SITE_ID)
+                        .listeners(List.of(tls)).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("listener https: tls is set (expected: plain HTTP; terminate TLS in front of this proxy)");
+    }
+
     private static ProxyServer startWith(UpstreamSelector selector, int... ports) throws InterruptedException {
         return ProxyFixture.start(Transport.AUTO, HttpLimits.defaults(), RouteTimeouts.defaults(),
                 PoolSettings.defaults(), builder -> builder.selector(selector), ports);
