@@ -489,8 +489,9 @@ final class LoopRouter implements RoutingSelector {
         if (count == 1) {
             return candidates[0];
         }
-        int i = (int) ((nextLong() >>> 33) % count);
-        int j = (int) ((nextLong() >>> 33) % (count - 1));
+        // Multiply-shift instead of a division: a uniform index in [0, n) from 32 random bits.
+        int i = (int) (((nextLong() >>> 32) * count) >>> 32);
+        int j = (int) (((nextLong() >>> 32) * (count - 1)) >>> 32);
         if (j >= i) {
             j++;
         }

@@ -119,8 +119,9 @@ class RoutingEngineTest {
                 fastAfterChange++;
             }
         }
+        // Only the EWMA's occasional re-probe of the slowed upstream remains (at most a tenth of the requests).
         assertThat(fastAfterChange).as("requests to the slowed upstream after the first 0.5 s of %d", requests)
-                .isLessThanOrEqualTo(2);
+                .isLessThanOrEqualTo(requests / 10);
     }
 
     @Test

@@ -108,7 +108,7 @@ class RoutingThroughProxyTest {
                 Tenant.DEFAULT_ID);
         Policy policy = Policy.of(List.of(site("a", RoutingFixtures.FRANKFURT, port, List.of(fast, medium, slow))),
                 List.of(), List.of(web), List.of());
-        // A 1 s decay lets a latency spike from this loaded machine fade quickly; the default is Finagle's 10 s.
+        // A 1 s decay (default 2 s) lets a latency spike from this loaded machine fade quickly.
         RoutingEngine engine = RoutingEngine.builder(policy, "a")
                 .settings(dev.vantage.proxy.RoutingSettings.defaults().withEwmaDecayMillis(1_000)).build();
         proxy(policy, "a", engine);
