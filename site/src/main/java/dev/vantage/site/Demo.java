@@ -338,8 +338,10 @@ public final class Demo implements AutoCloseable {
         out.printf(Locale.ROOT, "%n== Replication and routing state%n");
         for (VantageSite vs : sites.values()) {
             for (var p : vs.replicationEngine().progress()) {
-                out.printf(Locale.ROOT, "   %s: %s <-> %s %s, up to seq %d, lag %d blocks%n", vs.siteId(),
-                        p.resourceId(), p.peerId(), p.phase(), p.consistentUpToSequence(), p.lagBlocks());
+                boolean received = p.peerId().equals(vs.siteId());
+                out.printf(Locale.ROOT, "   %s %s %-8s %s, consistent up to sequence %d, lag %d blocks%n",
+                        vs.siteId(), received ? "holds   " : "sends to", p.resourceId(),
+                        received ? "(receiver)" : p.peerId(), p.consistentUpToSequence(), p.lagBlocks());
             }
         }
         for (WanLink link : wan.links()) {
