@@ -339,9 +339,9 @@ public final class Demo implements AutoCloseable {
         for (VantageSite vs : sites.values()) {
             for (var p : vs.replicationEngine().progress()) {
                 boolean received = p.peerId().equals(vs.siteId());
-                out.printf(Locale.ROOT, "   %s %s %-8s %s, consistent up to sequence %d, lag %d blocks%n",
+                out.printf(Locale.ROOT, "   %s %s %-8s %-10s %-8s consistent up to sequence %d, lag %d blocks%n",
                         vs.siteId(), received ? "holds   " : "sends to", p.resourceId(),
-                        received ? "(receiver)" : p.peerId(), p.consistentUpToSequence(), p.lagBlocks());
+                        received ? "(receiver)" : p.peerId(), p.phase(), p.consistentUpToSequence(), p.lagBlocks());
             }
         }
         for (WanLink link : wan.links()) {
