@@ -3,9 +3,9 @@ package dev.vantage.proxy;
 /**
  * Tuning of best-mirror selection that the policy does not carry; {@link #defaults()} suits most sites.
  *
- * @param ewmaDecayMillis            time constant of the peak-EWMA of response times, &gt;= 1; default 2 s (Finagle
- *                                   uses 10 s): a one-off latency spike is forgotten within seconds, while a
- *                                   lasting slowdown still moves traffic at its first slow response
+ * @param ewmaDecayMillis            time constant of the peak-EWMA of response times, &gt;= 1; default 10 s as in
+ *                                   Finagle. Shorter forgets one-off spikes sooner (useful on noisy hosts) but
+ *                                   re-probes avoided slow targets more often, which shows in the p99
  * @param observedShare              0..1: weight of observed response times against the probe RTT once a target
  *                                   has answered; the rest is the probe RTT (or the distance estimate)
  * @param panicThreshold             0..1: when fewer than this share of a route's targets is healthy, all are used
@@ -40,7 +40,7 @@ public record RoutingSettings(long ewmaDecayMillis, double observedShare, double
     }
 
     public static RoutingSettings defaults() {
-        return new RoutingSettings(2_000, 0.8, 0.5, 1.4, 256, 50, 1_000_000, 5, 10_000, 100, 160);
+        return new RoutingSettings(10_000, 0.8, 0.5, 1.4, 256, 50, 1_000_000, 5, 10_000, 100, 160);
     }
 
     /** A copy with another EWMA time constant. */
