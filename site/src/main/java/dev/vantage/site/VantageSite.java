@@ -508,6 +508,9 @@ public final class VantageSite implements AutoCloseable {
             housekeeping.shutdownNow();
         }
         closeQuietly(proxy);
+        if (routing != null) {
+            routing.close();
+        }
         if (predictor != null) {
             try {
                 predictor.save(dataDirectory.resolve("predictor.state")).get(5, TimeUnit.SECONDS);
