@@ -79,7 +79,7 @@ class PolicyLoaderTest {
         assertThat(files.blockSizeBytes()).isEqualTo(256 * 1024);
         assertThat(files.replication().mode()).isEqualTo(ReplicationMode.SELECTIVE);
         assertThat(files.replication().selections())
-                .containsExactly(Selection.blocks(0, 1023), Selection.file("shared/projects"));
+                .containsExactly(Selection.blocks(0, 1023), Selection.file("bytes:8388608-9437183"));
         assertThat(files.replication().schedule().kind()).isEqualTo(ScheduleKind.OFF_PEAK);
         assertThat(files.replication().schedule().intervalMillis()).isEqualTo(300_000);
         assertThat(files.replication().throttle().bytesPerSecond()).isEqualTo(20L * 1024 * 1024);

@@ -263,6 +263,18 @@ public final class Demo implements AutoCloseable {
         Path primaryVolume = replication.volumePath(home, desktop.id());
         Volume volume = primary.replicationEngine().volume(primaryVolume, desktop.blockSizeBytes(), null);
         writeScattered(volume, 0.02, 7);
+        byte[] document = new byte[4 * desktop.blockSizeBytes()];
+        new Random(11).nextBytes(document);
+        long saveStart = System.nanoTime();
+        QuorumWriter.WriteAck ack = primary.write(desktop.id(), 3L * desktop.blockSizeBytes(), document)
+                .get(60, TimeUnit.SECONDS);
+        out.printf(Locale.ROOT, "   saved a %d KiB document with consistency %s: acknowledged after %d of %d required"
+                        + " copies held it (%s) in %.0f ms%n", document.length / 1024,
+                desktop.consistency().mode().name().toLowerCase(Locale.ROOT), ack.copiesHolding(),
+                ack.copiesRequired(), ack.mirrorsAcknowledged().isEmpty() ? "primary only"
+                        : "primary + " + ack.mirrorsAcknowledged(), (System.nanoTime() - saveStart) / 1e6);
+        check(ack.copiesHolding() >= desktop.consistency().writeQuorum(), "the save was acknowledged only once "
+                + desktop.consistency().writeQuorum() + " copies held it");
         for (var mirror : desktop.mirrors()) {
             if (mirror.site().equals(home)) {
                 continue;

@@ -461,6 +461,34 @@ public final class VantageSite implements AutoCloseable {
         return b.append("]}\n").toString();
     }
 
+    /**
+     * Writes {@code data} at {@code offset} of this site's primary copy of {@code resourceId}, acknowledged under
+     * the resource's consistency rule (quorum: once W copies hold it durably).
+     *
+     * @throws IllegalStateException when this site is not the resource's primary
+     */
+    public java.util.concurrent.CompletableFuture<QuorumWriter.WriteAck> write(String resourceId, long offset,
+                                                                              byte[] data) throws IOException {
+        Policy policy = effectivePolicyOrBase();
+        Resource resource = policy.resource(resourceId).orElseThrow(() -> new IllegalArgumentException(
+                "resource: " + resourceId + " (expected: a resource of the policy)"));
+        Coordinator.PrimaryLease lease = coordinator.primary(resourceId)
+                .orElseGet(() -> coordinator.registerPrimary(resourceId, resource.primarySite()));
+        if (!lease.siteId().equals(siteId)) {
+            throw new IllegalStateException("resource " + resourceId + ": writes go to the primary " + lease.siteId()
+                    + " (this site is " + siteId + ")");
+        }
+        java.util.Map<String, InetSocketAddress> mirrors = new java.util.LinkedHashMap<>();
+        for (Mirror m : resource.mirrors()) {
+            policyHolder.policy().site(m.site())
+                    .filter(s -> !s.id().equals(siteId) && s.replicationAddress() != null)
+                    .ifPresent(s -> mirrors.put(s.id(), new InetSocketAddress(s.replicationAddress().host(),
+                            s.replicationAddress().port())));
+        }
+        return new QuorumWriter(replicationEngine).write(resource, replication.preparePrimaryVolume(siteId, resource),
+                offset, data, mirrors, lease.epoch());
+    }
+
     public String siteId() {
         return siteId;
     }
