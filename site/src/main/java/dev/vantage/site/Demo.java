@@ -152,6 +152,7 @@ public final class Demo implements AutoCloseable {
                     .coordinator(coordinator)
                     .replication(replication)
                     .dataDirectory(dataDirectory.resolve(site.id()))
+                    .lifecycleController(false)
                     .threads(1)
                     .build()
                     .start();

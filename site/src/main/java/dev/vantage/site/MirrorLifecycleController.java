@@ -59,6 +59,7 @@ public final class MirrorLifecycleController {
     private final Map<String, Map<String, Tracked>> byResource = new LinkedHashMap<>();
     private final Deque<String> events = new ArrayDeque<>();
     private Policy policy;
+    private String ownerSiteId;
     private volatile List<MirrorView> view = List.of();
     private volatile List<String> eventView = List.of();
 
@@ -88,6 +89,15 @@ public final class MirrorLifecycleController {
             this.state = state;
             this.capacity = capacity;
         }
+    }
+
+    /**
+     * Limits the controller to resources whose current primary is {@code siteId}: when every site runs its own
+     * controller (one process per site), each manages what it is primary of, so two controllers never act on one
+     * resource. After a promotion the new primary's controller takes over.
+     */
+    public void manageOnlyResourcesPrimaryAt(String siteId) {
+        this.ownerSiteId = siteId;
     }
 
     /** Adopts a new policy: pinned mirrors of new resources are created, spot capacity is re-checked. */
@@ -123,6 +133,10 @@ public final class MirrorLifecycleController {
         Coordinator.PrimaryLease lease = coordinator.primary(resource.id())
                 .orElseGet(() -> coordinator.registerPrimary(resource.id(), resource.primarySite()));
         String primarySite = lease.siteId();
+        if (ownerSiteId != null && !ownerSiteId.equals(primarySite)) {
+            mirrors.clear();
+            return;
+        }
 
         Tracked primary = mirrors.computeIfAbsent(primarySite, s -> new Tracked(s, MirrorState.PRIMARY, CapacityKind.ON_DEMAND));
         primary.state = MirrorState.PRIMARY;

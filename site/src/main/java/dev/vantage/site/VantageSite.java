@@ -64,6 +64,8 @@ public final class VantageSite implements AutoCloseable {
     private final Transport transportOverride;
     private final int threads;
     private final boolean ownsReplication;
+    private final boolean runLifecycleController;
+    private MirrorLifecycleController controller;
 
     private LatencyProbes probes;
     private ReplicationEngine replicationEngine;
@@ -85,6 +87,7 @@ public final class VantageSite implements AutoCloseable {
         this.replication = b.replication != null ? b.replication
                 : new SiteReplication(b.policyHolder.policy(), b.coordinator);
         this.ownsReplication = b.replication == null;
+        this.runLifecycleController = b.lifecycleController;
         this.transportOverride = b.transport;
         this.threads = b.threads;
     }
@@ -103,6 +106,7 @@ public final class VantageSite implements AutoCloseable {
         private SiteReplication replication;
         private Transport transport;
         private int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private boolean lifecycleController = true;
 
         private Builder(PolicyHolder policyHolder, String siteId) {
             this.policyHolder = Objects.requireNonNull(policyHolder, "policyHolder");
@@ -136,6 +140,15 @@ public final class VantageSite implements AutoCloseable {
         /** Forces a transport for the proxy listeners; default the policy's. */
         public Builder transport(Transport value) {
             this.transport = value;
+            return this;
+        }
+
+        /**
+         * Whether this site runs a mirror lifecycle controller for the resources it is primary of (default true);
+         * off when one controller manages the whole cluster in this process (the demo).
+         */
+        public Builder lifecycleController(boolean enabled) {
+            this.lifecycleController = enabled;
             return this;
         }
 
@@ -222,6 +235,18 @@ public final class VantageSite implements AutoCloseable {
                 return t;
             });
             housekeeping.scheduleWithFixedDelay(this::refreshRouting, 100, 100, TimeUnit.MILLISECONDS);
+            if (runLifecycleController) {
+                controller = new MirrorLifecycleController(coordinator, replication, this::advice,
+                        InstantSource.system(), new MirrorLifecycleController.Settings(
+                                policy.predictor().softThreshold(), policy.predictor().firmThreshold(),
+                                MirrorLifecycleController.Settings.defaults().promotionUserShare(),
+                                MirrorLifecycleController.Settings.defaults().promotionHoldMillis(),
+                                MirrorLifecycleController.Settings.defaults().releaseHoldMillis(),
+                                MirrorLifecycleController.Settings.defaults().deltaIntervalMillis()));
+                controller.manageOnlyResourcesPrimaryAt(siteId);
+                controller.applyPolicy(policy);
+                housekeeping.scheduleWithFixedDelay(this::tickController, 500, 500, TimeUnit.MILLISECONDS);
+            }
             policyHolder.addListener(this::onPolicyChange);
             coordinatorWatch = coordinator.watch(change -> housekeeping.execute(this::applyEffectivePolicy));
             housekeeping.execute(this::applyEffectivePolicy);
@@ -239,6 +264,23 @@ public final class VantageSite implements AutoCloseable {
     private void onAccess(AccessEvent event) {
         predictor.offerAccess(event.userKey(), event.siteId(), event.resource(), event.timeMillis(), Double.NaN,
                 Double.NaN);
+    }
+
+    /** This site's predictor as the controller's advice: per site, probability, score and user share. */
+    private List<PlacementAdvice.SiteOutlook> advice(String resourceId) {
+        List<PlacementAdvice.SiteOutlook> out = new ArrayList<>();
+        for (SiteOutlook o : predictor.outlook(resourceId)) {
+            out.add(new PlacementAdvice.SiteOutlook(o.siteId(), o.probability(), o.mirroringScore(), o.userShare()));
+        }
+        return out;
+    }
+
+    private void tickController() {
+        try {
+            controller.tick();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "site " + siteId + ": mirror lifecycle step failed", e);
+        }
     }
 
     private void refreshRouting() {
@@ -302,6 +344,9 @@ public final class VantageSite implements AutoCloseable {
         replication.applyPolicy(policy);
         probes.applyPolicy(policy, siteId);
         housekeeping.execute(this::applyEffectivePolicy);
+        if (controller != null) {
+            housekeeping.execute(() -> controller.applyPolicy(policy));
+        }
         LOG.info(() -> "site " + siteId + ": policy version " + current.version() + " applied");
     }
 
@@ -356,6 +401,7 @@ public final class VantageSite implements AutoCloseable {
     private void registerAdminPaths(AdminServer admin) {
         admin.register("GET", "/probes", r -> AdminServer.Response.json(probes.json()));
         routing.installAdmin(admin);
+        admin.register("GET", "/mirrors", r -> AdminServer.Response.json(mirrorsJson()));
         admin.register("GET", "/zones", this::zoneChoice);
         admin.register("GET", "/replication", r -> AdminServer.Response.json(replicationEngine.toJson()));
         admin.register("GET", "/predictor", r -> AdminServer.Response.json(predictorJson(predictor)));
@@ -420,6 +466,31 @@ public final class VantageSite implements AutoCloseable {
     private Policy effectivePolicyOrBase() {
         Policy e = effective;
         return e != null ? e : policyHolder.policy();
+    }
+
+    /** The lifecycle controller's mirrors and latest actions (empty when this site runs no controller). */
+    private String mirrorsJson() {
+        StringBuilder b = new StringBuilder("{\"mirrors\":[");
+        if (controller != null) {
+            String sep = "";
+            for (MirrorLifecycleController.MirrorView m : controller.mirrors()) {
+                b.append(sep).append(String.format(java.util.Locale.ROOT,
+                        "{\"resource\":\"%s\",\"site\":\"%s\",\"state\":\"%s\",\"capacity\":\"%s\","
+                                + "\"pinned\":%b,\"epoch\":%d,\"lagBlocks\":%d}",
+                        m.resourceId(), m.siteId(), m.state(), m.capacity(), m.pinnedByPolicy(), m.epoch(),
+                        m.lagBlocks()));
+                sep = ",";
+            }
+        }
+        b.append("],\"events\":[");
+        if (controller != null) {
+            String sep = "";
+            for (String e : controller.recentEvents()) {
+                b.append(sep).append('"').append(e.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+                sep = ",";
+            }
+        }
+        return b.append("]}\n").toString();
     }
 
     /** The predictor's latest decisions: outlook per resource and predicted load per site. */

@@ -105,6 +105,26 @@ class MirrorLifecycleControllerTest {
     }
 
     @Test
+    void shouldLeaveResourcesAloneWhoseManagingSiteIsNotThePrimary() {
+        controller.manageOnlyResourcesPrimaryAt("iad");
+        predict("sin", 0.95, 0.2);
+        advance(100);
+
+        assertThat(replication.calls).isEmpty();
+        assertThat(controller.mirrors()).isEmpty();
+        assertThat(coordinator.mirrorSites("desktop")).doesNotContain("sin");
+    }
+
+    @Test
+    void shouldManageResourcesWhosePrimaryIsTheManagingSite() {
+        controller.manageOnlyResourcesPrimaryAt("fra");
+        predict("sin", 0.95, 0.2);
+        advance(100);
+
+        assertThat(replication.calls).contains("full desktop fra->sin @1");
+    }
+
+    @Test
     void shouldCreateShadowWithFullSyncWhenProbabilityCrossesFirmThreshold() {
         predict("sin", 0.95, 0.2);
         advance(100);
