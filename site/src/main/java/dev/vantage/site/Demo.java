@@ -139,7 +139,7 @@ public final class Demo implements AutoCloseable {
                     replicationVia.computeIfAbsent(a.id(), k -> new TreeMap<>()).put(b.id(), hostPort(link));
                 }
                 out.printf(Locale.ROOT, "   WAN %s -> %s: %d ms one way (%.0f km)%n", a.id(), b.id(), delay,
-                        distanceKm(a.location(), b.location()));
+                        a.location().distanceKm(b.location()));
             }
         }
         coordinator = new EmbeddedCoordinator();
@@ -510,7 +510,7 @@ public final class Demo implements AutoCloseable {
         String best = from;
         double bestKm = -1;
         for (Site s : shared.sites()) {
-            double km = distanceKm(origin, s.location());
+            double km = origin.distanceKm(s.location());
             if (km > bestKm) {
                 bestKm = km;
                 best = s.id();
@@ -519,16 +519,8 @@ public final class Demo implements AutoCloseable {
         return best;
     }
 
-    static double distanceKm(GeoPoint a, GeoPoint b) {
-        double dLat = Math.toRadians(b.latitude() - a.latitude());
-        double dLon = Math.toRadians(b.longitude() - a.longitude());
-        double h = Math.pow(Math.sin(dLat / 2), 2) + Math.cos(Math.toRadians(a.latitude()))
-                * Math.cos(Math.toRadians(b.latitude())) * Math.pow(Math.sin(dLon / 2), 2);
-        return 2 * 6371.0 * Math.asin(Math.min(1, Math.sqrt(h)));
-    }
-
     static double oneWayMillis(GeoPoint a, GeoPoint b) {
-        return distanceKm(a, b) / FIBRE_KM_PER_MILLI;
+        return a.distanceKm(b) / FIBRE_KM_PER_MILLI;
     }
 
     private static InetSocketAddress loopback(int port) {

@@ -364,8 +364,7 @@ public final class VantageSite implements AutoCloseable {
             return;
         }
         effective = next;
-        routing.reload(next);
-        proxy.updatePolicy(next, RouteTable.of(next));
+        proxy.updatePolicy(next, RouteTable.of(next)); // the proxy hands the new topology to routing, which reloads
         scheduleReplication(next);
     }
 
