@@ -28,6 +28,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
 
 import dev.vantage.config.Compression;
+import dev.vantage.config.ReplicationMode;
 import dev.vantage.replication.SyncRequest;
 import dev.vantage.replication.Volume;
 
@@ -50,6 +51,7 @@ public final class SenderSession {
         public final AtomicLong framesResent = new AtomicLong();
         public final AtomicLong rawBytesSent = new AtomicLong();
         public final AtomicLong nacksReceived = new AtomicLong();
+        public final AtomicLong patchesSent = new AtomicLong();
         public volatile long blocksPlanned;
         public volatile long bytesPlanned;
         public final AtomicLong blocksDone = new AtomicLong();
@@ -98,6 +100,9 @@ public final class SenderSession {
     private static final long COMPRESS_BACKLOG_BYTES = 1L << 20;
     /** Longest run of blocks sent raw without trying to compress after blocks that did not compress. */
     private static final int MAX_INCOMPRESSIBLE_SKIP = 16;
+    /** Most blocks of one session that are sent as sub-block patches; the rest go whole. */
+    private static final int MAX_SUBHASH_BLOCKS = 1 << 18;
+    private static final int SUBHASH_CHUNK_BLOCKS = 4096;
     /** Sessions planning at most this many bytes always compress. */
     private static final long SMALL_SESSION_BYTES = 64L << 20;
 
@@ -120,6 +125,14 @@ public final class SenderSession {
     private volatile Thread sendThread;
     private long[] destHashes = new long[0];
     private long destSizeBytes;
+    // Sub-block hashes of the destination's blocks subIndexes[k] at subHashes[k * subCount ..]: written by the
+    // event loop before subHashesReady completes, read by the dedup stage after.
+    private final CompletableFuture<Void> subHashesReady = new CompletableFuture<>();
+    private final int subBlockBytes;
+    private final int subCount;
+    private long[] subIndexes = new long[0];
+    private long[] subHashes = new long[0];
+    private int subHashesReceived;
 
     private Channel channel;
     private long sourceSizeBytes;
@@ -134,6 +147,8 @@ public final class SenderSession {
         this.maxInFlightFrames = 1024;
         this.maxInFlightBytes = Math.max(64L << 20, 8L * volume.blockSizeBytes());
         this.flushEveryBytes = maxInFlightBytes / 4;
+        this.subBlockBytes = BlockHasher.subBlockBytes(volume.blockSizeBytes());
+        this.subCount = volume.blockSizeBytes() / subBlockBytes;
     }
 
     /** Runs the attempt to its end; throws when it fails (the caller may start another attempt). */
@@ -158,6 +173,9 @@ public final class SenderSession {
             long lastDurable = await(ready, 120);
             stats.consistentUpToSequence = lastDurable;
             ackedSequence.set(lastDurable);
+            if (request.mode() == ReplicationMode.DELTA && subCount >= 2) {
+                requestSubHashes(codec, candidates);
+            }
 
             int ringSize = Integer.highestOneBit(Math.max(8, Math.min(64, (16 << 20) / volume.blockSizeBytes())));
             disruptor = new Disruptor<>(() -> new BlockEvent(volume.blockSizeBytes()), ringSize,
@@ -203,6 +221,48 @@ public final class SenderSession {
         }
     }
 
+    /**
+     * Asks the destination for the sub-block hashes of the candidates it holds a whole, different-looking block of
+     * (a delta's dirty blocks usually changed in a few places), so that the dedup stage can send only the sub-blocks
+     * that differ. Returns once every answer arrived.
+     */
+    private void requestSubHashes(FrameCodec codec, long[] candidates) throws IOException, InterruptedException {
+        int blockSize = volume.blockSizeBytes();
+        long[] wanted = new long[Math.min(candidates.length, MAX_SUBHASH_BLOCKS)];
+        int n = 0;
+        for (long index : candidates) {
+            if (n == wanted.length) {
+                break;
+            }
+            int at = (int) (2 * index);
+            boolean known = at + 1 < destHashes.length && (destHashes[at] != 0 || destHashes[at + 1] != 0);
+            if (known && (index + 1) * blockSize <= destSizeBytes && (index + 1) * blockSize <= sourceSizeBytes) {
+                wanted[n++] = index;
+            }
+        }
+        if (n == 0) {
+            return;
+        }
+        subIndexes = java.util.Arrays.copyOf(wanted, n);
+        subHashes = new long[n * subCount];
+        ByteBuffer list = ByteBuffer.allocateDirect(8 * SUBHASH_CHUNK_BLOCKS).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        Frame frame = new Frame();
+        for (int first = 0; first < n; first += SUBHASH_CHUNK_BLOCKS) {
+            int count = Math.min(SUBHASH_CHUNK_BLOCKS, n - first);
+            list.clear();
+            for (int k = 0; k < count; k++) {
+                list.putLong(subIndexes[first + k]);
+            }
+            frame.reset(FrameType.SUBHASH_REQUEST).resourceId(request.resourceId());
+            frame.epoch = request.epoch();
+            frame.rawLength = subBlockBytes;
+            frame.value = first + count == n ? 1 : 0;
+            channel.write(codec.encode(frame, list, 8 * count, channel.alloc()));
+        }
+        channel.flush();
+        await(subHashesReady, 120);
+    }
+
     private void connect() throws IOException {
         Bootstrap bootstrap = new Bootstrap().group(transport.group()).channel(transport.socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
@@ -241,6 +301,7 @@ public final class SenderSession {
             failure = cause;
         }
         ready.completeExceptionally(cause);
+        subHashesReady.completeExceptionally(cause);
         done.completeExceptionally(cause);
         wake();
     }
@@ -288,6 +349,7 @@ public final class SenderSession {
                         destSizeBytes = frame.value;
                         ready.complete(frame.sequence);
                     }
+                    case SUBHASHES -> onSubHashes(frame);
                     case REFUSE -> fail(new RefusedException("peer refused: " + frame.text));
                     case ACK -> {
                         ackedSequence.accumulateAndGet(frame.sequence, Math::max);
@@ -314,6 +376,32 @@ public final class SenderSession {
             }
         }
 
+        private void onSubHashes(Frame frame) {
+            ByteBuf p = frame.payload;
+            int entryBytes = 8 + 8 * subCount;
+            int entries = p == null ? 0 : p.readableBytes() / entryBytes;
+            if (frame.rawLength != subCount || (p != null && p.readableBytes() % entryBytes != 0)) {
+                fail(new IOException("sub-block hashes: " + frame.rawLength + " per block (expected: " + subCount + ")"));
+                return;
+            }
+            for (int e = 0; e < entries; e++) {
+                int base = p.readerIndex() + e * entryBytes;
+                int k = subHashesReceived;
+                if (k >= subIndexes.length || p.getLongLE(base) != subIndexes[k]) {
+                    fail(new IOException("sub-block hashes for block " + p.getLongLE(base) + " (expected: block "
+                            + (k < subIndexes.length ? subIndexes[k] : -1) + ")"));
+                    return;
+                }
+                for (int j = 0; j < subCount; j++) {
+                    subHashes[k * subCount + j] = p.getLongLE(base + 8 + 8 * j);
+                }
+                subHashesReceived++;
+            }
+            if (frame.value == 1) {
+                subHashesReady.complete(null);
+            }
+        }
+
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             fail(new IOException("connection to " + request.peerAddress() + " closed"));
@@ -330,6 +418,7 @@ public final class SenderSession {
     static final class BlockEvent {
         final ByteBuffer raw;
         final ByteBuffer compressed;
+        final ByteBuffer patch;
         boolean isEnd;
         long blockIndex;
         int generation;
@@ -340,10 +429,14 @@ public final class SenderSession {
         long referenceIndex;
         Codec codec;
         int payloadLength;
+        /** Non-zero: the event is a PATCH of these sub-blocks, staged in {@link #patch} (raw) or compressed. */
+        long patchMask;
+        int patchRawLength;
 
         BlockEvent(int blockSizeBytes) {
             raw = ByteBuffer.allocateDirect(blockSizeBytes);
             compressed = ByteBuffer.allocateDirect(BlockCompressor.maxCompressedLength(blockSizeBytes));
+            patch = ByteBuffer.allocateDirect(blockSizeBytes);
         }
 
         void block(long index) {
@@ -352,6 +445,7 @@ public final class SenderSession {
             skip = false;
             referenceIndex = -1;
             codec = Codec.RAW;
+            patchMask = 0;
         }
 
         void end() {
@@ -393,6 +487,33 @@ public final class SenderSession {
          * small (its CPU cost is negligible and its bytes are what counts), and not while a run of blocks did not
          * compress (after two failures in a row, skipped for 1, 2, 4.. up to 16 blocks between tries).
          */
+        /**
+         * Stages in {@code event.patch} the sub-blocks whose hash differs from the destination's; false when all
+         * differ (the whole block is sent) or none does (only a sub-block hash collision gets here).
+         */
+        private boolean preparePatch(BlockEvent event, int k) {
+            long mask = 0;
+            for (int j = 0; j < subCount; j++) {
+                if (BlockHasher.hash64(event.raw, j * subBlockBytes, subBlockBytes) != subHashes[k * subCount + j]) {
+                    mask |= 1L << j;
+                }
+            }
+            int changed = Long.bitCount(mask);
+            if (changed == 0 || changed == subCount) {
+                return false;
+            }
+            ByteBuffer patch = event.patch.clear();
+            for (int j = 0; j < subCount; j++) {
+                if ((mask & (1L << j)) != 0) {
+                    patch.put(patch.position(), event.raw, j * subBlockBytes, subBlockBytes);
+                    patch.position(patch.position() + subBlockBytes);
+                }
+            }
+            event.patchMask = mask;
+            event.patchRawLength = changed * subBlockBytes;
+            return true;
+        }
+
         private boolean shouldCompress() {
             if (wanted == Codec.RAW) {
                 return false;
@@ -436,8 +557,15 @@ public final class SenderSession {
                 return;
             }
             long ref = dedup.get(event.hashHigh, event.hashLow);
+            int k = subIndexes.length == 0 ? -1 : java.util.Arrays.binarySearch(subIndexes, event.blockIndex);
             if (ref >= 0) {
                 event.referenceIndex = ref;
+            } else if (k >= 0 && event.rawLength == volume.blockSizeBytes() && preparePatch(event, k)) {
+                // A patch is small: always worth compressing.
+                int n = wanted == Codec.RAW ? -1
+                        : compressor.compress(wanted, event.patch, event.patchRawLength, event.compressed);
+                event.codec = n > 0 ? wanted : Codec.RAW;
+                event.payloadLength = n > 0 ? n : event.patchRawLength;
             } else {
                 int n = shouldCompress() ? compressor.compress(wanted, event.raw, event.rawLength, event.compressed) : -1;
                 lastCompressed = n > 0 && n < event.rawLength - event.rawLength / 16;
@@ -517,17 +645,18 @@ public final class SenderSession {
                 }
                 return;
             }
-            frame.reset(event.referenceIndex >= 0 ? FrameType.REFERENCE : FrameType.BLOCK)
-                    .resourceId(request.resourceId());
+            frame.reset(event.referenceIndex >= 0 ? FrameType.REFERENCE
+                    : event.patchMask != 0 ? FrameType.PATCH : FrameType.BLOCK).resourceId(request.resourceId());
             frame.epoch = request.epoch();
             frame.blockIndex = event.blockIndex;
             frame.hashHigh = event.hashHigh;
             frame.hashLow = event.hashLow;
             frame.rawLength = event.rawLength;
             frame.codec = event.codec;
-            frame.value = event.referenceIndex;
+            frame.value = event.patchMask != 0 ? event.patchMask : event.referenceIndex;
             int payloadLength = event.referenceIndex >= 0 ? 0 : event.payloadLength;
-            ByteBuffer payload = event.codec == Codec.RAW ? event.raw : event.compressed;
+            ByteBuffer payload = event.codec != Codec.RAW ? event.compressed
+                    : event.patchMask != 0 ? event.patch : event.raw;
             int frameBytes = payloadLength + 128;
             awaitCredit(frameBytes);
             if (failure != null) {
@@ -556,6 +685,10 @@ public final class SenderSession {
             sentThisAttempt++;
             if (event.referenceIndex >= 0) {
                 stats.referencesSent.incrementAndGet();
+            } else if (event.patchMask != 0) {
+                stats.blocksSent.incrementAndGet();
+                stats.patchesSent.incrementAndGet();
+                stats.rawBytesSent.addAndGet(event.patchRawLength);
             } else {
                 stats.blocksSent.incrementAndGet();
                 stats.rawBytesSent.addAndGet(event.rawLength);
