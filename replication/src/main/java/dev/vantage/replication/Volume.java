@@ -212,9 +212,25 @@ public final class Volume implements AutoCloseable {
      * next {@link #force()} leaves the manifest unclaimed, so the next open rescans.
      */
     public synchronized void forceData() throws IOException {
-        channel.force(false);
+        prepareForceData();
+        forceDataOnly();
+    }
+
+    /**
+     * The part of {@link #forceData()} that needs the volume's lock: unclaims the manifest and writes its changed
+     * entries. Then {@link #forceDataOnly()} may run on another thread while blocks are still being applied.
+     */
+    public synchronized void prepareForceData() throws IOException {
         manifest.invalidateRecord();
         manifest.saveEntries();
+    }
+
+    /**
+     * Makes every write that completed before this call durable (fdatasync) without holding the volume's lock, so
+     * that writes may go on meanwhile; those are not covered.
+     */
+    public void forceDataOnly() throws IOException {
+        channel.force(false);
     }
 
     /**

@@ -83,6 +83,14 @@ public final class ReceiverServer implements AutoCloseable {
     private Disruptor<InboundEvent> disruptor;
     private RingBuffer<InboundEvent> ring;
     private Channel serverChannel;
+    /** Runs the fdatasyncs of batches, so that the applier keeps applying meanwhile. */
+    private final java.util.concurrent.ExecutorService syncer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "vantage-receiver-syncer");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Tests: told ("durable", seq) when seq became durable and ("ack", seq) / ("done", seq) before replying. */
+    volatile java.util.function.BiConsumer<String, Long> durabilityProbe;
 
     public ReceiverServer(Transport transport, InetSocketAddress listenAddress, Function<String, Path> volumeResolver,
                           Clock clock) {
@@ -741,6 +749,10 @@ public final class ReceiverServer implements AutoCloseable {
             ResourceState rs = s.resource;
             rs.progress = new ProgressFile.Progress(rs.progress.epoch(), s.contiguous, clock.millis());
             rs.progressFile.write(rs.progress);
+            if (durabilityProbe != null) {
+                durabilityProbe.accept("durable", s.contiguous);
+                durabilityProbe.accept("done", s.contiguous);
+            }
             counters.syncs.incrementAndGet();
             s.unsyncedBytes = 0;
             s.dirty = false;
@@ -756,25 +768,72 @@ public final class ReceiverServer implements AutoCloseable {
             return true;
         }
 
+        /**
+         * Makes everything applied so far durable and then acknowledges it. The fdatasync runs on the syncer thread
+         * while this thread goes on applying the next frames; {@link #onSynced} records and acknowledges the
+         * sequence captured here only once the data written before it is on stable storage. With nothing new to sync
+         * it acknowledges what is already durable.
+         */
         private void syncAndAck(Session s) throws IOException {
             ResourceState rs = s.resource;
-            if (s.dirty) {
-                rs.volume.forceData();
-                rs.progress = new ProgressFile.Progress(rs.progress.epoch(), s.contiguous,
-                        rs.progress.lastInSyncMillis());
-                rs.progressFile.write(rs.progress);
-                counters.syncs.incrementAndGet();
-                s.unsyncedBytes = 0;
-                s.dirty = false;
+            if (!s.dirty) {
+                ack(s, rs.progress.lastDurableSequence());
+                publish(rs, s);
+                return;
             }
+            long upTo = s.contiguous;
+            Volume volume = rs.volume;
+            volume.prepareForceData();
+            s.unsyncedBytes = 0;
+            s.dirty = false;
+            syncer.execute(() -> {
+                IOException failure = null;
+                try {
+                    volume.forceDataOnly();
+                } catch (IOException | RuntimeException e) {
+                    failure = e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+                }
+                IOException failed = failure;
+                onApplier(() -> onSynced(s, volume, upTo, failed));
+            });
+        }
+
+        /** Applier: the data of session {@code s} up to sequence {@code upTo} is durable (unless {@code failure}). */
+        private void onSynced(Session s, Volume volume, long upTo, IOException failure) throws IOException {
+            ResourceState rs = s.resource;
+            if (failure != null) {
+                rs.lastError = "fdatasync failed: " + failure.getMessage();
+                Connection conn = rs.active;
+                if (conn != null && conn.session == s) {
+                    conn.channel.close();
+                }
+                return;
+            }
+            if (rs.volume != volume || upTo <= rs.progress.lastDurableSequence()) {
+                return;
+            }
+            rs.progress = new ProgressFile.Progress(rs.progress.epoch(), upTo, rs.progress.lastInSyncMillis());
+            rs.progressFile.write(rs.progress);
+            counters.syncs.incrementAndGet();
+            if (durabilityProbe != null) {
+                durabilityProbe.accept("durable", upTo);
+            }
+            ack(s, upTo);
+            publish(rs, s);
+        }
+
+        private void ack(Session s, long sequence) {
+            ResourceState rs = s.resource;
             Connection conn = rs.active;
             if (conn != null && conn.session == s) {
+                if (durabilityProbe != null) {
+                    durabilityProbe.accept("ack", sequence);
+                }
                 reply.reset(FrameType.ACK).resourceId(rs.resourceId);
                 reply.epoch = s.epoch;
-                reply.sequence = rs.progress.lastDurableSequence();
+                reply.sequence = sequence;
                 conn.channel.writeAndFlush(codec.encode(reply, conn.channel.alloc()));
             }
-            publish(rs, s);
         }
 
         private void onDisconnect(Connection conn) throws IOException {
@@ -864,6 +923,7 @@ public final class ReceiverServer implements AutoCloseable {
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }
+        syncer.shutdownNow();
         if (disruptor != null) {
             disruptor.halt();
         }
