@@ -69,6 +69,7 @@ final class RequestHeadParser {
     private boolean[] dropped;
     private boolean secure;
     private byte[] src = new byte[0];
+    private final FieldLine field = new FieldLine();
 
     private int status;
     private String reason;
@@ -226,33 +227,14 @@ final class RequestHeadParser {
             if (count == maxHeaderCount) {
                 return fail(431, "header fields: more than " + maxHeaderCount);
             }
-            int colon = lineStart;
-            while (colon < end && s[colon] != ':') {
-                if (!Http1.isTchar(s[colon])) {
-                    return fail(400, Http1.isOws(s[colon]) ? "header field: whitespace before the colon"
-                            : "header field: invalid name character");
-                }
-                colon++;
-            }
-            if (colon == end || colon == lineStart) {
-                return fail(400, colon == lineStart ? "header field: empty name" : "header field: no colon");
-            }
-            int vs = colon + 1;
-            int ve = end;
             // CR and NUL are rejected (RFC 9110 5.5 "MUST either reject or replace"); other controls are retained,
             // as the RFC allows and as HAProxy and nginx do.
-            for (int i = vs; i < ve; i++) {
-                byte b = s[i];
-                if (b == Http1.CR || b == 0) {
-                    return fail(400, b == Http1.CR ? "header field: bare CR in value" : "header field: NUL in value");
-                }
+            if (!field.scan(s, lineStart, end, true)) {
+                return fail(400, "header field: " + field.error());
             }
-            while (vs < ve && Http1.isOws(s[vs])) {
-                vs++;
-            }
-            while (ve > vs && Http1.isOws(s[ve - 1])) {
-                ve--;
-            }
+            int colon = field.colon;
+            int vs = field.valueStart;
+            int ve = field.valueEnd;
             nameStart[count] = lineStart;
             nameEnd[count] = colon;
             valueStart[count] = vs;
