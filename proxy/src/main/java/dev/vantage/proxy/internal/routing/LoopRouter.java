@@ -598,6 +598,21 @@ final class LoopRouter implements RoutingSelector {
         fail(g, lastNowNanos);
     }
 
+    @Override
+    public void onCancelled(RoutingTarget target, long waitedNanos, long nowNanos) {
+        current();
+        int g = snapshot.indexOf(target);
+        if (g < 0) {
+            return;
+        }
+        long now = now(nowNanos);
+        release(g);
+        if (observed[g] && waitedNanos > ewmaNanos[g]) {
+            ewmaNanos[g] = waitedNanos;
+            stampNanos[g] = now;
+        }
+    }
+
     private void release(int g) {
         if (pending[g] > 0) {
             pending[g]--;
@@ -660,16 +675,24 @@ final class LoopRouter implements RoutingSelector {
         if (plan == null || !plan.hedges || !HttpMethods.isGetOrHead(method)) {
             return -1;
         }
+        long perTry = perTryTimeoutNanos(route);
         long p95 = latencies[plan.index].quantileNanos(lastNowNanos);
-        if (p95 < 0) {
-            return -1;
-        }
-        return Math.min(p95, perTryTimeoutNanos(route));
+        return p95 < 0 ? perTry : Math.min(p95, perTry);
     }
 
     @Override
-    public void hedgeSent(Route route) {
+    public boolean tryHedge(Route route, CharSequence method) {
+        current();
+        RoutePlan plan = snapshot.plan(route);
+        if (plan == null || !plan.hedges || !HttpMethods.isGetOrHead(method)) {
+            return false;
+        }
+        if (!budgets[plan.index].tryWithdraw(lastNowNanos)) {
+            counters.increment(RoutingCounters.HEDGE_BUDGET_EXHAUSTED);
+            return false;
+        }
         counters.increment(RoutingCounters.HEDGE_SENT);
+        return true;
     }
 
     @Override
