@@ -248,6 +248,45 @@ class RoutingThroughProxyTest {
     }
 
     @Test
+    void shouldCompareShadowBodyLengthsCountedOnTheWireWhateverTheFraming() throws Exception {
+        DelayedOrigin originA = origin("origin-a", 0);
+        DelayedOrigin originB = origin("origin-b", 0);
+        originA.framing(DelayedOrigin.Framing.CHUNKED);
+        originB.framing(DelayedOrigin.Framing.CLOSE);
+        originA.body("twelve bytes");
+        originB.body("twelve bytes");
+        int portA = freePort();
+        Route desk = RoutingFixtures.route("desk", RouteTarget.resource("desk"), RouteMode.PROXY,
+                RoutingFixtures.stickiness(StickinessMode.OFF, false), 100, RetryPolicy.defaults(), Tenant.DEFAULT_ID);
+        Resource resource = new Resource("desk", Tenant.DEFAULT_ID, null, Resource.DEFAULT_BLOCK_SIZE_BYTES, "a",
+                List.of(new Mirror("a", MirrorRole.PRIMARY, "web"), new Mirror("b", MirrorRole.SHADOW, "web")),
+                null, null, null);
+        // Site b's listener is origin b itself: the shadow copy reaches it directly.
+        Policy policy = Policy.of(List.of(site("a", RoutingFixtures.FRANKFURT, portA, List.of(originA)),
+                site("b", RoutingFixtures.NEW_YORK, originB.port(), List.of(originB))), List.of(), List.of(desk),
+                List.of(resource));
+        RoutingEngine engineA = RoutingEngine.builder(policy, "a").build();
+        closeables.add(engineA);
+        proxy(policy, "a", engineA);
+
+        assertThat(get(portA, "/desk/file", "X-Device-Location", "50.0,8.6").body()).isEqualTo("twelve bytes");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(engineA.metricsText())
+                .contains("vantage_routing_shadow_results_total{result=\"match\"} 1"));
+
+        originB.body("thirteen byte");
+        assertThat(get(portA, "/desk/file", "X-Device-Location", "50.0,8.6").body()).isEqualTo("twelve bytes");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(engineA.metricsText())
+                .contains("vantage_routing_shadow_results_total{result=\"length_mismatch\"} 1"));
+
+        originA.framing(DelayedOrigin.Framing.CLOSE);
+        originB.framing(DelayedOrigin.Framing.CHUNKED);
+        assertThat(get(portA, "/desk/file", "X-Device-Location", "50.0,8.6").body()).isEqualTo("twelve bytes");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(engineA.metricsText())
+                .contains("vantage_routing_shadow_results_total{result=\"length_mismatch\"} 2")
+                .contains("vantage_routing_shadow_results_total{result=\"match\"} 1"));
+    }
+
+    @Test
     void shouldMoveAboutAQuarterOfHeaderUsersWhenAFourthMirrorJoinsAndOnlyTheUsersOfARemovedOne() throws Exception {
         List<DelayedOrigin> origins = new ArrayList<>();
         for (int i = 1; i <= 4; i++) {
