@@ -200,16 +200,20 @@ final class LoopRouter implements RoutingSelector {
         boolean moved = false;
         boolean issueCookie = false;
         StickinessMode mode = stickiness.mode();
-        if (mode == StickinessMode.COOKIE && !hop) {
+        if (mode == StickinessMode.COOKIE) {
             long range = Cookies.find(request.header("Cookie"), stickiness.cookieName());
             if (range >= 0) {
                 int result = codec.verify(request.header("Cookie"), (int) (range >>> 32), (int) range, snapshot,
                         engine.epochSeconds(now));
                 countCookie(result);
                 if (result == AffinityCookieCodec.OK) {
-                    int member = plan.memberOfTarget[codec.lastTargetIndex()];
+                    int named = snapshot.identityTarget[codec.lastTargetIndex()];
+                    int member = plan.memberOfTarget[named];
                     if (member >= 0 && available[member]) {
                         chosen = member;
+                    } else if (hop && !snapshot.targets[named].local()) {
+                        // The sending site chose this site over the cookie's: the user is made sticky here.
+                        moved = true;
                     } else if (stickiness.strict() && member >= 0) {
                         counters.increment(RoutingCounters.STRICT_REJECTED);
                         out.reject(503, "sticky target unavailable (strict stickiness)", 1);
@@ -269,7 +273,8 @@ final class LoopRouter implements RoutingSelector {
         selected[target.index()]++;
         memberSelected[plan.index][chosen]++;
         out.moved(moved);
-        if (issueCookie) {
+        // Only the site that serves the user names one of its upstreams in the cookie; a peer site issues its own.
+        if (issueCookie && target.local()) {
             long ttl = stickiness.cookieTtlSeconds();
             out.cookie(stickiness.cookieName(), codec.issue(snapshot, target.index(), engine.epochSeconds(lastNowNanos) + ttl), ttl);
         }
@@ -762,7 +767,8 @@ final class LoopRouter implements RoutingSelector {
         current();
         int result = codec.verify(value, 0, value.length(), snapshot, engine.epochSeconds(lastNowNanos));
         countCookie(result);
-        return result == AffinityCookieCodec.OK ? snapshot.targets[codec.lastTargetIndex()] : null;
+        return result == AffinityCookieCodec.OK ? snapshot.targets[snapshot.identityTarget[codec.lastTargetIndex()]]
+                : null;
     }
 
     @Override

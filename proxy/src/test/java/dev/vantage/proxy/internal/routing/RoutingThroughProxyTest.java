@@ -19,6 +19,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import dev.vantage.config.AffinitySettings;
 import dev.vantage.config.GeoPoint;
 import dev.vantage.config.HostPort;
 import dev.vantage.config.Listener;
@@ -210,6 +211,56 @@ class RoutingThroughProxyTest {
         assertThat(hopped.body()).as("a forwarded request is served locally, never sent back").isEqualTo("origin-b");
         HttpResponse<String> write = get(portB, "/desk/file", "X-Vantage-Hop", "a");
         assertThat(write.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void shouldKeepACookieUserOnTheSameUpstreamOfAnotherSiteAndMoveItWhenThatUpstreamDrains() throws Exception {
+        DelayedOrigin originA = origin("origin-a", 0);
+        DelayedOrigin b1 = origin("b1", 0);
+        DelayedOrigin b2 = origin("b2", 0);
+        int portA = freePort();
+        int portB = freePort();
+        Route desk = route("desk", RouteTarget.resource("desk"), RouteMode.PROXY, StickinessMode.COOKIE,
+                Tenant.DEFAULT_ID);
+        Resource resource = new Resource("desk", Tenant.DEFAULT_ID, null, Resource.DEFAULT_BLOCK_SIZE_BYTES, "a",
+                List.of(new Mirror("a", MirrorRole.PRIMARY, "web"), new Mirror("b", MirrorRole.SHADOW, "web")),
+                null, null, null);
+        Policy unsigned = Policy.of(List.of(site("a", RoutingFixtures.FRANKFURT, portA, List.of(originA)),
+                site("b", RoutingFixtures.NEW_YORK, portB, List.of(b1, b2))), List.of(), List.of(desk),
+                List.of(resource));
+        // Every site shares the affinity keys, so a cookie issued at one is accepted at the others.
+        Policy policy = new Policy(null, unsigned.sites(), unsigned.tenants(), unsigned.routes(),
+                unsigned.resources(), null, null, null, null, null,
+                new AffinitySettings(List.of("a shared secret of both sites"), List.of()));
+        proxy(policy, "a", RoutingEngine.builder(policy, "a").build());
+        RoutingEngine engineB = RoutingEngine.builder(policy, "b").build();
+        proxy(policy, "b", engineB);
+
+        HttpResponse<String> first = get(portA, "/desk/file", "X-Device-Location", "40.7,-74.0");
+        String home = first.body();
+        assertThat(home).as("a New York user is served at site b").isIn("b1", "b2");
+        List<String> setCookies = first.headers().allValues("Set-Cookie");
+        assertThat(setCookies).as("one cookie, issued by site b for its upstream").hasSize(1);
+        String cookie = setCookies.get(0).substring(0, setCookies.get(0).indexOf(';'));
+        for (int i = 0; i < 20; i++) {
+            // The user travelled to Frankfurt: the cookie still wins over locality.
+            HttpResponse<String> again = get(portA, "/desk/file", "Cookie", cookie, "X-Device-Location", "50.0,8.6");
+            assertThat(again.body()).isEqualTo(home);
+            assertThat(again.headers().allValues("Set-Cookie")).isEmpty();
+        }
+        HttpResponse<String> direct = get(portB, "/desk/file", "Cookie", cookie);
+        assertThat(direct.body()).as("site b honours its own cookie without a hop header too").isEqualTo(home);
+        assertThat(direct.headers().allValues("Set-Cookie")).isEmpty();
+
+        DelayedOrigin homeOrigin = home.equals("b1") ? b1 : b2;
+        engineB.setDraining("b", "127.0.0.1:" + homeOrigin.port(), true);
+        HttpResponse<String> moved = get(portA, "/desk/file", "Cookie", cookie, "X-Device-Location", "50.0,8.6");
+        assertThat(moved.body()).as("moved to the other upstream of site b").isIn("b1", "b2").isNotEqualTo(home);
+        assertThat(moved.headers().allValues("Set-Cookie")).as("site b re-issues the cookie").hasSize(1);
+        String newCookie = moved.headers().allValues("Set-Cookie").get(0);
+        newCookie = newCookie.substring(0, newCookie.indexOf(';'));
+        assertThat(get(portA, "/desk/file", "Cookie", newCookie, "X-Device-Location", "50.0,8.6").body())
+                .isEqualTo(moved.body());
     }
 
     @Test
