@@ -6,6 +6,7 @@ import dev.vantage.proxy.AttemptOutcome;
 import dev.vantage.proxy.EndpointGroup;
 import dev.vantage.proxy.ProxyTopology;
 import dev.vantage.proxy.UpstreamEndpoint;
+import dev.vantage.proxy.UserLocationSource;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -117,6 +118,9 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
     private long responseBodyBytes;
     private byte[] userKey;
     private int userKeyLength;
+    private double userLatitude;
+    private double userLongitude;
+    private UserLocationSource userLocationSource = UserLocationSource.UNKNOWN;
     String resourceId;
 
     // hedging: the second attempt; hedgeEndpoint != null while it is in flight (its requestStarted() was called)
@@ -406,6 +410,7 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         responseStarted = false;
         staleRetried = false;
         userKeyLength = 0;
+        userLocationSource = UserLocationSource.UNKNOWN;
         endpoint = null;
         ProxyTopology topology = loop.engine.topology();
         SelectionContext selection = loop.selection;
@@ -1110,7 +1115,7 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
             log.offer(requestStartMillis, latencyNanos, status, requestBodyBytes, responseBytes,
                     route == null ? null : route.name(), endpoint == null ? null : endpoint.endpoint(), resourceId,
                     userKey == null ? clientIp : userKey, userKeyLength, clientIp, head.array(), head.arrayOffset(), head.methodEnd,
-                    head.targetStart, head.targetEnd);
+                    head.targetStart, head.targetEnd, userLatitude, userLongitude, userLocationSource);
         }
         releaseExchangeBuffers();
         route = null;
@@ -1304,6 +1309,12 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         if (excludedCount < excluded.length) {
             excluded[excludedCount++] = failed.index();
         }
+    }
+
+    void userLocation(double latitudeDegrees, double longitudeDegrees, UserLocationSource source) {
+        userLatitude = latitudeDegrees;
+        userLongitude = longitudeDegrees;
+        userLocationSource = source == null ? UserLocationSource.UNKNOWN : source;
     }
 
     void userKey(CharSequence key) {

@@ -71,6 +71,8 @@ final class LoopRouter implements RoutingSelector {
     private long[] slotPending;
     private boolean[] inTier;
     private long random;
+    /** Whether the last select call resolved the user's location into {@link #user}. */
+    private boolean located;
     /** The latest time this loop was given; never read from a clock on the request path. */
     private long lastNowNanos;
 
@@ -166,10 +168,16 @@ final class LoopRouter implements RoutingSelector {
 
     // ---------------------------------------------------------------- selection
 
+    /** The user location the last {@link #select} or {@link #selectAnother} call resolved, or null. */
+    UserLocation lastUserLocation() {
+        return located ? user : null;
+    }
+
     @Override
     public void select(Route route, RoutingRequest request, RoutingDecision out) {
         RoutingInputs in = current();
         out.reset();
+        located = false;
         RoutePlan plan = snapshot.plan(route);
         if (plan == null) {
             counters.increment(RoutingCounters.NO_TARGET);
@@ -195,6 +203,7 @@ final class LoopRouter implements RoutingSelector {
         }
         boolean redirect = plan.route.mode() == RouteMode.REDIRECT && !hop;
         snapshot.location.resolve(request, user, counters);
+        located = true;
         Stickiness stickiness = plan.route.stickiness();
         int chosen = -1;
         boolean moved = false;
@@ -296,6 +305,7 @@ final class LoopRouter implements RoutingSelector {
                        RoutingDecision out) {
         RoutingInputs in = current();
         out.reset();
+        located = false;
         RoutePlan plan = snapshot.plan(route);
         if (plan == null) {
             out.reject(503, "no routing plan for route " + route.name(), 0);
@@ -316,6 +326,7 @@ final class LoopRouter implements RoutingSelector {
             }
         }
         snapshot.location.resolve(request, user, counters);
+        located = true;
         int chosen = bestMirror(in, plan, now, false);
         if (chosen < 0) {
             out.reject(503, "no other healthy mirror", 1);

@@ -15,6 +15,7 @@ import dev.vantage.proxy.RoutingTarget;
 import dev.vantage.proxy.Selection;
 import dev.vantage.proxy.UpstreamEndpoint;
 import dev.vantage.proxy.UpstreamSelector;
+import dev.vantage.proxy.UserLocationSource;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.internal.ThreadExecutorMap;
@@ -107,6 +108,14 @@ final class RoutingUpstreamSelector implements UpstreamSelector {
             state.router.select(route, state, decision);
         } else {
             state.router.selectAnother(route, state, -1, state, decision);
+        }
+        UserLocation user = state.router.lastUserLocation();
+        if (user != null) {
+            selection.userLocation(user.latitudeDegrees, user.longitudeDegrees, switch (user.source) {
+                case DEVICE -> UserLocationSource.HEADER;
+                case CIDR -> UserLocationSource.CIDR;
+                case SITE -> UserLocationSource.SITE;
+            });
         }
         switch (decision.outcome()) {
             case REJECT -> {

@@ -37,8 +37,10 @@ import dev.vantage.config.StickinessMode;
 import dev.vantage.config.Tenant;
 import dev.vantage.config.Upstream;
 import dev.vantage.config.UpstreamGroup;
+import dev.vantage.proxy.AccessEvent;
 import dev.vantage.proxy.ProxyServer;
 import dev.vantage.proxy.RoutingEngine;
+import dev.vantage.proxy.UserLocationSource;
 
 /**
  * The routing engine in the proxy's request path, on loopback with real origins that add a configurable delay.
@@ -441,6 +443,34 @@ class RoutingThroughProxyTest {
             assertThat(response.body()).isEqualTo("live");
         }
         assertThat(engine.metricsText()).contains("vantage_routing_retries_total{result=\"allowed\"}");
+    }
+
+    @Test
+    void shouldPutTheResolvedUserLocationAndItsSourceIntoTheAccessEvent() throws Exception {
+        DelayedOrigin origin = origin("only", 0);
+        int port = freePort();
+        Route web = route("web", RouteTarget.upstreamGroup("web"), RouteMode.PROXY, StickinessMode.OFF,
+                Tenant.DEFAULT_ID);
+        Policy policy = Policy.of(List.of(site("a", RoutingFixtures.FRANKFURT, port, List.of(origin))), List.of(),
+                List.of(web), List.of());
+        RoutingEngine engine = RoutingEngine.builder(policy, "a").build();
+        List<AccessEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ProxyServer proxy = ProxyServer.builder(policy, "a").threads(1).adminAddress(null)
+                .selector(engine.upstreamSelector()).accessSink(events::add).build().start();
+        closeables.add(proxy);
+
+        get(port, "/web/", "X-Device-Location", "40.7,-74.0");
+        get(port, "/web/", "X-Device-Location", "not a place");
+        await().atMost(Duration.ofSeconds(10)).until(() -> events.size() == 2);
+
+        assertThat(events.get(0).userLocationSource()).isEqualTo(UserLocationSource.HEADER);
+        assertThat(events.get(0).userLatitude()).isEqualTo(40.7);
+        assertThat(events.get(0).userLongitude()).isEqualTo(-74.0);
+        assertThat(events.get(0).hasUserLocation()).isTrue();
+        assertThat(events.get(1).userLocationSource()).as("a malformed header falls back to the site")
+                .isEqualTo(UserLocationSource.SITE);
+        assertThat(events.get(1).userLatitude()).isEqualTo(RoutingFixtures.FRANKFURT.latitude());
+        assertThat(events.get(1).hasUserLocation()).isFalse();
     }
 
     @Test
