@@ -33,6 +33,18 @@ public record TargetStatus(int index, ProbeTarget target, HealthState state, boo
                            String lastError, long lastProbeEpochMillis, long stateSinceEpochMillis,
                            long connectionsOpened) {
 
+    /** A status without a count of connections (tests and tools that build tables by hand). */
+    public TargetStatus(int index, ProbeTarget target, HealthState state, boolean ejected, long ejectedUntilEpochMillis,
+                        int ejections, long rttEwmaNanos, long rttMinNanos, long rttJitterNanos, long lastRttNanos,
+                        double lossRatio, int consecutiveSuccesses, int consecutiveFailures,
+                        int consecutivePassiveFailures, long probes, long probeFailures, String lastError,
+                        long lastProbeEpochMillis, long stateSinceEpochMillis) {
+        this(index, target, state, ejected, ejectedUntilEpochMillis, ejections, rttEwmaNanos, rttMinNanos,
+                rttJitterNanos, lastRttNanos, lossRatio, consecutiveSuccesses, consecutiveFailures,
+                consecutivePassiveFailures, probes, probeFailures, lastError, lastProbeEpochMillis, stateSinceEpochMillis,
+                0);
+    }
+
     /** Whether the proxy may send new requests here: not unhealthy, not draining, not ejected. */
     public boolean usable() {
         return !ejected && (state == HealthState.HEALTHY || state == HealthState.DEGRADED
