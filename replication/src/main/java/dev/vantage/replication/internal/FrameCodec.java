@@ -17,7 +17,7 @@ import net.openhft.chronicle.wire.ValueOut;
  */
 public final class FrameCodec {
 
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     /** Longest frame the transport accepts: a 1 MiB block that did not compress, plus headers. */
     public static final int MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
@@ -25,8 +25,15 @@ public final class FrameCodec {
     private final BinaryWire wire;
     private final byte[] scratch = new byte[4096];
     private final CRC32C crc = new CRC32C();
+    private final int writeVersion;
 
     public FrameCodec() {
+        this(VERSION);
+    }
+
+    /** A codec that writes frames of protocol version {@code writeVersion} (tests of version checks). */
+    FrameCodec(int writeVersion) {
+        this.writeVersion = writeVersion;
         headerBytes.singleThreadedCheckDisabled(true);
         wire = BinaryWire.binaryOnly(headerBytes);
     }
@@ -55,7 +62,7 @@ public final class FrameCodec {
     public ByteBuf encode(Frame frame, ByteBuffer payload, int payloadLength, ByteBufAllocator alloc) {
         headerBytes.clear();
         ValueOut out = wire.getValueOut();
-        out.int8((byte) VERSION);
+        out.int8((byte) writeVersion);
         out.int8((byte) frame.type.ordinal());
         out.text(frame.resourceId);
         out.int64(frame.epoch);
@@ -110,7 +117,8 @@ public final class FrameCodec {
             ValueIn valueIn = wire.getValueIn();
             int version = valueIn.int8();
             if (version != VERSION) {
-                throw new CorruptFrameException("frame version: " + version + " (expected: " + VERSION + ")", -1);
+                throw new CorruptFrameException("frame version: " + version + " (expected: " + VERSION
+                        + "; the peer runs an incompatible Vantage release)", -1);
             }
             frame.type = FrameType.of(valueIn.int8());
             valueIn.textTo(frame.resourceId);
