@@ -259,13 +259,12 @@ public final class VantageSite implements AutoCloseable {
         }
     }
 
-    /** This site's predictor as the controller's advice: per site, probability, score and user share. */
+    /**
+     * This site's predictor as the controller's advice: per site, probability, score and user share, plus the
+     * probability that the site's users open the resource next (the prefetch list of the latest decisions).
+     */
     private List<PlacementAdvice.SiteOutlook> advice(String resourceId) {
-        List<PlacementAdvice.SiteOutlook> out = new ArrayList<>();
-        for (SiteOutlook o : predictor.outlook(resourceId)) {
-            out.add(new PlacementAdvice.SiteOutlook(o.siteId(), o.probability(), o.mirroringScore(), o.userShare()));
-        }
-        return out;
+        return PlacementAdvice.combine(predictor.outlook(resourceId), predictor.snapshot(), resourceId);
     }
 
     private void tickController() {
