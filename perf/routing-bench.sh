@@ -10,7 +10,7 @@
 # while the others ran. Repetitions alternate the order of the selectors (ABC BCA CAB ACB BAC CBA: every selector in
 # every position, and after every other one over 6 repetitions); the RESULT lines are ratios of the per-selector
 # medians, and the paired per-repetition ratios are printed as min/median/max. Servers pinned to cpu 0, load generator
-# to cpu 1. The default rate (150 req/s, ~3-12 requests in flight) is far below what one core proxies, so the figures
+# to cpu 1. The default rate (200 req/s, ~4-16 requests in flight) is far below what one core proxies, so the figures
 # measure the routing, not saturation; a run whose achieved rate falls below 95 % of the target is flagged.
 #
 #   perf/routing-bench.sh [--quick]    (ROUTING_BENCH_RATE=N overrides the rate)
@@ -31,8 +31,8 @@ for arg in "$@"; do
     *) echo "routing-bench.sh: unknown argument $arg (expected: --quick)" >&2; exit 2 ;;
   esac
 done
-if [ "$quick" = 1 ]; then reps=3; duration=5; warmup=2; else reps=6; duration=15; warmup=5; fi
-rate=${ROUTING_BENCH_RATE:-150}
+if [ "$quick" = 1 ]; then reps=3; duration=3; warmup=2; else reps=6; duration=15; warmup=5; fi
+rate=${ROUTING_BENCH_RATE:-200}
 connections=64
 
 jar="$root/perf/target/benchmarks.jar"
