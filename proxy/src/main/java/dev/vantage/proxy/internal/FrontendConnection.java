@@ -587,8 +587,6 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
                 : route.timeouts().responseTimeoutMillis();
         hedgeTimeoutNanos = timeoutMillis * 1_000_000L;
         target.requestStarted();
-        attempt++;
-        loop.metrics.increment(LoopMetrics.HEDGES_SENT);
         boolean acquired;
         hedgeAcquiring = true;
         try {
@@ -599,7 +597,10 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         if (!acquired) {
             // The upstream's pool is full: a hedge must not queue behind other requests.
             cancelHedge();
+            return;
         }
+        attempt++;
+        loop.metrics.increment(LoopMetrics.HEDGES_SENT);
     }
 
     private void hedgeReady(UpstreamConnection connection) {

@@ -208,6 +208,7 @@ final class LoopRouter implements RoutingSelector {
         int chosen = -1;
         boolean moved = false;
         boolean issueCookie = false;
+        boolean refreshCookie = false;
         StickinessMode mode = stickiness.mode();
         if (mode == StickinessMode.COOKIE) {
             long range = Cookies.find(request.header("Cookie"), stickiness.cookieName());
@@ -220,6 +221,9 @@ final class LoopRouter implements RoutingSelector {
                     int member = plan.memberOfTarget[named];
                     if (member >= 0 && available[member]) {
                         chosen = member;
+                        // Sliding expiry: past half its lifetime, the serving site re-issues the cookie.
+                        refreshCookie = codec.lastExpiryEpochSeconds() - engine.epochSeconds(now)
+                                < stickiness.cookieTtlSeconds() / 2;
                     } else if (hop && !snapshot.targets[named].local()) {
                         // The sending site chose this site over the cookie's: the user is made sticky here.
                         moved = true;
@@ -231,7 +235,7 @@ final class LoopRouter implements RoutingSelector {
                         moved = true;
                     }
                 }
-                issueCookie = chosen < 0;
+                issueCookie = chosen < 0 || refreshCookie;
             } else {
                 issueCookie = true;
             }
