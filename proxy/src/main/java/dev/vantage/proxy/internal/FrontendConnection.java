@@ -55,6 +55,7 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
 
     private static final int PIPELINE_LIMIT_BYTES = 65536;
     private static final int MAX_LEADING_EMPTY_LINE_BYTES = 64;
+    private static final int MAX_METHOD_SCAN_BYTES = 64;
     private static final int MAX_ATTEMPTS = 8;
 
     private static final long MIN_DEADLINE_NANOS = 1_000_000L;
@@ -304,6 +305,24 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         cumulation = merged;
     }
 
+    /**
+     * Whether the bytes so far can start a request line: a token method up to the first SP. Lets garbage (a TLS
+     * ClientHello, a binary protocol, leading spaces) be answered with 400 at once instead of after a timeout.
+     */
+    private static boolean methodLooksValid(ByteBuf b, int r, int w) {
+        int end = Math.min(w, r + MAX_METHOD_SCAN_BYTES);
+        for (int i = r; i < end; i++) {
+            byte c = b.getByte(i);
+            if (c == Http1.SP) {
+                return i > r;
+            }
+            if (!Http1.isTchar(c)) {
+                return c == Http1.CR || c == Http1.LF ? i > r : false;
+            }
+        }
+        return true;
+    }
+
     /** Looks for a complete head in the cumulation; true when one was consumed (the state moved on). */
     private boolean tryHead() {
         HttpLimits limits = loop.engine.limits();
@@ -329,6 +348,10 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
             if (deadlineKind != D_HEADER) {
                 setDeadline(D_HEADER, limits.requestHeaderTimeoutMillis());
             }
+        }
+        if (!requestLineDone && !methodLooksValid(b, r, w)) {
+            reject(400, "request line: method is not a token (not HTTP/1.x?)");
+            return false;
         }
         int from = r + scanned;
         int headEnd;
