@@ -18,6 +18,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.vantage.config.AffinitySettings;
 import dev.vantage.config.GeoPoint;
@@ -38,6 +39,7 @@ import dev.vantage.config.Tenant;
 import dev.vantage.config.Upstream;
 import dev.vantage.config.UpstreamGroup;
 import dev.vantage.proxy.AccessEvent;
+import dev.vantage.proxy.LeakDetectionExtension;
 import dev.vantage.proxy.ProxyServer;
 import dev.vantage.proxy.RoutingEngine;
 import dev.vantage.proxy.UserLocationSource;
@@ -45,6 +47,7 @@ import dev.vantage.proxy.UserLocationSource;
 /**
  * The routing engine in the proxy's request path, on loopback with real origins that add a configurable delay.
  */
+@ExtendWith(LeakDetectionExtension.class)
 class RoutingThroughProxyTest {
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
