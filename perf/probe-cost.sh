@@ -30,6 +30,12 @@ targets=1000
 # in the process CPU: compare the probe thread's share when the two differ a lot).
 kinds=tcp,http,http_fresh
 if [ "$quick" = 1 ]; then warmup=5; window=3; else warmup=15; window=10; fi
+# 1 000 listening ports plus 1 000 kept-alive connections need more descriptors than the usual soft limit of 1024.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((2 * targets + 512)) ]; then
+  echo "probe-cost: open file limit $(ulimit -n) (expected: >= $((2 * targets + 512)); raise the hard limit)" >&2
+  exit 2
+fi
 work="$(mktemp -d)"
 server_pid=""
 cleanup() {

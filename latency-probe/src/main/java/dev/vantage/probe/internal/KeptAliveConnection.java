@@ -180,6 +180,9 @@ final class KeptAliveConnection implements ProbeInFlight {
         /** Connect completed. */
         @Override
         public void operationComplete(ChannelFuture future) {
+            if (!driver.onProbeThread(() -> operationComplete(future))) {
+                return;
+            }
             if (!current()) {
                 return;
             }

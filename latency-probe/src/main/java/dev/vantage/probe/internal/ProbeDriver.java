@@ -157,6 +157,19 @@ public final class ProbeDriver implements AutoCloseable {
         return threads.getThreadCpuTime(id);
     }
 
+    /**
+     * Runs {@code task} on the probe thread: now when called there, else queued. A connect that fails before its
+     * channel is registered (no file descriptor left) completes its future on Netty's global executor, and every
+     * structure here belongs to the probe thread.
+     */
+    boolean onProbeThread(Runnable task) {
+        if (loop.inEventLoop()) {
+            return true;
+        }
+        loop.execute(task);
+        return false;
+    }
+
     Bootstrap conversationBootstrap() {
         return conversationBootstrap;
     }
@@ -222,6 +235,12 @@ public final class ProbeDriver implements AutoCloseable {
             ProbeInFlight probe = slot.inFlight;
             if (probe != null) {
                 probe.timeout();
+                if (slot.inFlight == probe) {
+                    // It did not report (it had already stopped): never let a target drop off the timer.
+                    probe.abort();
+                    core.onProbeFailure(slot, ProbeAttempt.timeoutError(slot.target(), false));
+                    afterResult(slot);
+                }
             } else {
                 runProbe(slot, now);
             }
