@@ -73,6 +73,7 @@ public final class Volume implements AutoCloseable {
     private LongSupplier wallMillis;
     private VersionTable versions;
     private ConflictStore conflictStore;
+    private volatile String preferredWriter;
 
     private Volume(Path file, Path stateDir, int blockSizeBytes, FileChannel channel, BlockManifest manifest,
                    long blockCount) {
@@ -545,6 +546,14 @@ public final class Volume implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes concurrent writes by {@code siteIdOrNull} win conflicts here (the {@code primary_wins} policy; every
+     * copy of the volume must prefer the same site); null restores plain last-writer-wins.
+     */
+    public void preferWriter(String siteIdOrNull) {
+        this.preferredWriter = siteIdOrNull;
+    }
+
     /** Whether {@link #enableMultiMaster} was called. */
     public synchronized boolean isMultiMaster() {
         return versions != null;
@@ -593,7 +602,7 @@ public final class Volume implements AutoCloseable {
             manifest.set(index, hashScratch[0], hashScratch[1]);
         }
         ConflictResolver.BlockVersion local = version(index);
-        ConflictResolver.Resolution r = ConflictResolver.decide(local, incoming);
+        ConflictResolver.Resolution r = ConflictResolver.decide(local, incoming, preferredWriter);
         if (!r.conflict()) {
             if (r.winner() == local) {
                 return ApplyOutcome.ALREADY_KNOWN;
