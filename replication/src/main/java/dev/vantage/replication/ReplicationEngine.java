@@ -247,7 +247,7 @@ public final class ReplicationEngine implements AutoCloseable {
                             stats.referencesSent.get(), stats.framesResent.get(), outcome.sentThisAttempt(),
                             stats.rawBytesSent.get(), stats.wireBytes.get(), attempt, outcome.lastSequence(),
                             System.nanoTime() - start, stats.frameBytesPerSecond(),
-                            stats.lastNackReason);
+                            stats.lastNackReason, stats.patchesSent.get());
                     stream.finished(result, volume.dirtyCount(request.peerId()), clock.millis());
                     if (request.listener() != null) {
                         request.listener().accept(stream.progress(start));

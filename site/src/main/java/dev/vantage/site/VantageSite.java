@@ -35,7 +35,6 @@ import dev.vantage.predictor.Predictor;
 import dev.vantage.predictor.SiteOutlook;
 import dev.vantage.probe.LatencyProbes;
 import dev.vantage.probe.ProbeTable;
-import dev.vantage.proxy.AccessEvent;
 import dev.vantage.proxy.AdminServer;
 import dev.vantage.proxy.ProxyServer;
 import dev.vantage.proxy.RoutingEngine;
@@ -225,7 +224,7 @@ public final class VantageSite implements AutoCloseable {
                     .selector(new PassiveReportingSelector(routing.upstreamSelector(), probes))
                     .routes(policyHolder.current().routeTable())
                     .accessLog(dataDirectory.resolve("access.log"))
-                    .accessSink(this::onAccess);
+                    .accessSink(new PredictorAccessSink(predictor::offerAccess));
             if (transportOverride != null) {
                 proxyBuilder.transport(transportOverride);
             }
@@ -267,12 +266,6 @@ public final class VantageSite implements AutoCloseable {
             close();
             throw e;
         }
-    }
-
-    /** Runs on the access-log thread, off the event loops; the predictor's ring never blocks. */
-    private void onAccess(AccessEvent event) {
-        predictor.offerAccess(event.userKey(), event.siteId(), event.resource(), event.timeMillis(), Double.NaN,
-                Double.NaN);
     }
 
     /** This site's predictor as the controller's advice: per site, probability, score and user share. */

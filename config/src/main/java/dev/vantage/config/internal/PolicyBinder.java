@@ -617,9 +617,10 @@ public final class PolicyBinder {
         double maxEjected = f.decimal("maxEjectedRatio", ProbeSettings.DEFAULT_MAX_EJECTED_RATIO, 0, false, 1);
         int failures = f.int32("consecutiveFailuresToEject", ProbeSettings.DEFAULT_CONSECUTIVE_FAILURES_TO_EJECT, 1,
                 1_000);
+        boolean reuseConnection = f.bool("reuseConnection", ProbeSettings.DEFAULT_REUSE_CONNECTION);
         f.finish();
         return new ProbeSettings(interval, timeout, jitter, rise, fall, degradedRtt, degradedLoss, ejectionBase,
-                maxEjected, failures);
+                maxEjected, failures, reuseConnection);
     }
 
     private PredictorSettings predictor(Fields f) {

@@ -27,8 +27,15 @@ public final class FrameCodec {
     private final BinaryWire wire;
     private final byte[] scratch = new byte[4096];
     private final CRC32C crc = new CRC32C();
+    private final int writeVersion;
 
     public FrameCodec() {
+        this(VERSION);
+    }
+
+    /** A codec that writes frames of protocol version {@code writeVersion} (tests of version checks). */
+    FrameCodec(int writeVersion) {
+        this.writeVersion = writeVersion;
         headerBytes.singleThreadedCheckDisabled(true);
         wire = BinaryWire.binaryOnly(headerBytes);
     }
@@ -57,7 +64,7 @@ public final class FrameCodec {
     public ByteBuf encode(Frame frame, ByteBuffer payload, int payloadLength, ByteBufAllocator alloc) {
         headerBytes.clear();
         ValueOut out = wire.getValueOut();
-        out.int8((byte) VERSION);
+        out.int8((byte) writeVersion);
         out.int8((byte) frame.type.ordinal());
         out.text(frame.resourceId);
         out.int64(frame.epoch);

@@ -60,6 +60,7 @@ public final class ReceiverServer implements AutoCloseable {
         public final AtomicLong wireBytes = new AtomicLong();
         public final AtomicLong framesApplied = new AtomicLong();
         public final AtomicLong referencesApplied = new AtomicLong();
+        public final AtomicLong patchesApplied = new AtomicLong();
         public final AtomicLong bytesApplied = new AtomicLong();
         public final AtomicLong framesRejected = new AtomicLong();
         public final AtomicLong nacksSent = new AtomicLong();
@@ -375,6 +376,8 @@ public final class ReceiverServer implements AutoCloseable {
         private final BlockCompressor compressor = new BlockCompressor();
         private ByteBuffer raw = ByteBuffer.allocateDirect(Volume.MAX_BLOCK_SIZE_BYTES);
         private ByteBuffer payload = ByteBuffer.allocateDirect(BlockCompressor.maxCompressedLength(Volume.MAX_BLOCK_SIZE_BYTES));
+        private final ByteBuffer patch = ByteBuffer.allocateDirect(Volume.MAX_BLOCK_SIZE_BYTES);
+        private ByteBuffer subHashReply;
         private final long[] hash = new long[2];
         private final Set<Session> touched = new HashSet<>();
 
@@ -426,7 +429,8 @@ public final class ReceiverServer implements AutoCloseable {
                 return;
             }
             switch (frame.type) {
-                case BLOCK, REFERENCE -> onBlock(s, conn, frame);
+                case BLOCK, REFERENCE, PATCH -> onBlock(s, conn, frame);
+                case SUBHASH_REQUEST -> onSubHashRequest(s, conn, frame);
                 case FLUSH -> {
                     s.remainingHint = frame.value;
                     boolean repeat = frame.sequence == s.lastFlushSequence;
@@ -567,6 +571,20 @@ public final class ReceiverServer implements AutoCloseable {
                     return;
                 }
                 length = frame.rawLength;
+            } else if (frame.type == FrameType.PATCH) {
+                String problem = applyPatch(volume, frame);
+                if (problem != null) {
+                    counters.framesRejected.incrementAndGet();
+                    nack(s, conn, seq, "patch of block " + frame.blockIndex + ": " + problem);
+                    return;
+                }
+                length = frame.rawLength;
+                BlockHasher.hash(raw, 0, length, hash);
+                if (hash[0] != frame.hashHigh || hash[1] != frame.hashLow) {
+                    counters.framesRejected.incrementAndGet();
+                    nack(s, conn, seq, "patch of block " + frame.blockIndex + ": content hash mismatch");
+                    return;
+                }
             } else {
                 length = decodePayload(frame);
                 if (length != frame.rawLength) {
@@ -605,6 +623,9 @@ public final class ReceiverServer implements AutoCloseable {
             s.index.put(frame.hashHigh, frame.hashLow, frame.blockIndex);
             if (frame.type == FrameType.REFERENCE) {
                 counters.referencesApplied.incrementAndGet();
+            } else if (frame.type == FrameType.PATCH) {
+                counters.patchesApplied.incrementAndGet();
+                counters.framesApplied.incrementAndGet();
             } else {
                 counters.framesApplied.incrementAndGet();
             }
@@ -642,6 +663,91 @@ public final class ReceiverServer implements AutoCloseable {
                 }
             }
             return -1;
+        }
+
+        /**
+         * Builds in {@code raw} the block a PATCH describes: the destination's current block with the patched
+         * sub-blocks replaced. Returns null, or what is wrong with the frame.
+         */
+        private String applyPatch(Volume volume, Frame frame) throws IOException {
+            int blockSize = volume.blockSizeBytes();
+            int subBytes = BlockHasher.subBlockBytes(blockSize);
+            int subCount = blockSize / subBytes;
+            long mask = frame.value;
+            long size = volume.sizeBytes();
+            if (frame.rawLength != blockSize || volume.blockLength(frame.blockIndex, size) != blockSize) {
+                return "length " + frame.rawLength + " over a block of " + volume.blockLength(frame.blockIndex, size)
+                        + " bytes (expected: both " + blockSize + ")";
+            }
+            if (mask == 0 || (subCount < 64 && (mask >>> subCount) != 0)) {
+                return "sub-block mask " + Long.toHexString(mask) + " (expected: non-zero, " + subCount + " bits)";
+            }
+            int patchLength = Long.bitCount(mask) * subBytes;
+            ByteBuf p = frame.payload;
+            int n = p == null ? 0 : p.readableBytes();
+            int decoded;
+            if (frame.codec == Codec.RAW) {
+                decoded = n;
+                if (n == patchLength) {
+                    p.getBytes(p.readerIndex(), patch.clear().limit(n));
+                }
+            } else if (n > payload.capacity()) {
+                decoded = -1;
+            } else {
+                payload.clear().limit(n);
+                p.getBytes(p.readerIndex(), payload);
+                decoded = compressor.decompress(frame.codec, payload, n, patch.clear().limit(patchLength));
+            }
+            if (decoded != patchLength) {
+                return "payload does not decode to " + patchLength + " bytes (" + frame.codec + ")";
+            }
+            volume.readBlock(frame.blockIndex, raw, size);
+            int from = 0;
+            for (int j = 0; j < subCount; j++) {
+                if ((mask & (1L << j)) != 0) {
+                    raw.put(j * subBytes, patch, from, subBytes);
+                    from += subBytes;
+                }
+            }
+            raw.clear().limit(blockSize);
+            return null;
+        }
+
+        /** Answers a SUBHASH_REQUEST with the XXH3-64 hashes of each listed block's sub-blocks. */
+        private void onSubHashRequest(Session s, Connection conn, Frame frame) throws IOException {
+            Volume volume = s.resource.volume;
+            int blockSize = volume.blockSizeBytes();
+            int subBytes = frame.rawLength;
+            if (subBytes != BlockHasher.subBlockBytes(blockSize)) {
+                refuse(conn, "sub-block size " + subBytes + " (expected: " + BlockHasher.subBlockBytes(blockSize)
+                        + " for blocks of " + blockSize + ")", s.resource.progress.epoch());
+                return;
+            }
+            int subCount = blockSize / subBytes;
+            ByteBuf p = frame.payload;
+            int count = p == null ? 0 : p.readableBytes() / 8;
+            int needed = count * (8 + 8 * subCount);
+            if (subHashReply == null || subHashReply.capacity() < needed) {
+                subHashReply = ByteBuffer.allocateDirect(Math.max(needed, 64 * 1024)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            }
+            ByteBuffer out = subHashReply.clear();
+            long size = volume.sizeBytes();
+            for (int i = 0; i < count; i++) {
+                long index = p.getLongLE(p.readerIndex() + 8 * i);
+                out.putLong(index);
+                boolean whole = index >= 0 && (index + 1) * blockSize <= size;
+                if (whole) {
+                    volume.readBlock(index, raw, size);
+                }
+                for (int j = 0; j < subCount; j++) {
+                    out.putLong(whole ? BlockHasher.hash64(raw, j * subBytes, subBytes) : 0);
+                }
+            }
+            reply.reset(FrameType.SUBHASHES).resourceId(s.resource.resourceId);
+            reply.epoch = s.epoch;
+            reply.rawLength = subCount;
+            reply.value = frame.value;
+            conn.channel.writeAndFlush(codec.encode(reply, out, out.position(), conn.channel.alloc()));
         }
 
         private int decodePayload(Frame frame) {

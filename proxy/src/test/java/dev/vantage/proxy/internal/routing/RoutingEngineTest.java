@@ -449,12 +449,12 @@ class RoutingEngineTest {
     }
 
     @Test
-    void shouldHedgeAfterTheRoutesRecentP95() {
+    void shouldHedgeAfterTheRoutesRecentP95AndAfterThePerTryTimeoutUntilEnoughSamples() {
         Route web = route("web", RouteTarget.upstreamGroup("web"), RouteMode.PROXY,
                 stickiness(StickinessMode.OFF, false), 0,
-                new RetryPolicy(2, 0, RetryPolicy.DEFAULT_RETRY_ON, 0.2, 3, true), Tenant.DEFAULT_ID);
+                new RetryPolicy(2, 250, RetryPolicy.DEFAULT_RETRY_ON, 0.2, 3, true), Tenant.DEFAULT_ID);
         RoutingSelector selector = engine(threeSites(upstreams(9001, 9002), List.of(web), List.of())).newSelector();
-        assertThat(selector.hedgeDelayNanos(web, "GET")).isEqualTo(-1);
+        assertThat(selector.hedgeDelayNanos(web, "GET")).as("no samples yet: the per-try timeout").isEqualTo(250 * MS);
         for (int i = 1; i <= 100; i++) {
             send(selector, web);
             selector.onResponse(web, decision.target(), 200, i * MS, nanos.get());
