@@ -77,6 +77,8 @@ public final class VantageSite implements AutoCloseable {
     private ProxyServer proxy;
     private ScheduledExecutorService housekeeping;
     private final List<AutoCloseable> schedules = new ArrayList<>();
+    private final java.util.Map<String, List<ReplicationEngine.ScheduledSync>> multiMasterStreams =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private AutoCloseable coordinatorWatch;
     private volatile Policy effective;
     private volatile boolean closed;
@@ -362,6 +364,7 @@ public final class VantageSite implements AutoCloseable {
         }
         ReplicationMode mode = resource.replication().mode() == ReplicationMode.SELECTIVE ? ReplicationMode.SELECTIVE
                 : ReplicationMode.DELTA;
+        List<ReplicationEngine.ScheduledSync> streams = new ArrayList<>();
         for (Mirror mirror : resource.mirrors()) {
             boolean writable = mirror.role() == MirrorRole.PRIMARY || mirror.role() == MirrorRole.REPLICA;
             if (mirror.site().equals(siteId) || !(writable || primaryHere)) {
@@ -376,8 +379,23 @@ public final class VantageSite implements AutoCloseable {
                     new InetSocketAddress(peer.replicationAddress().host(), peer.replicationAddress().port()), epoch,
                     mode, resource.replication().selections(), resource.replication().compression(),
                     resource.replication().throttle(), 5, 1_000, null);
-            schedules.add(replicationEngine.schedule(request, resource.replication().schedule()));
+            ReplicationEngine.ScheduledSync stream = replicationEngine.schedule(request,
+                    resource.replication().schedule());
+            schedules.add(stream);
+            streams.add(stream);
         }
+        multiMasterStreams.put(resource.id(), List.copyOf(streams));
+    }
+
+    /**
+     * Runs a cycle of every multi-master stream of {@code resourceId} from this site now (whatever the schedule);
+     * completes when they all ended, successfully or not (failures show in {@code GET /replication}).
+     */
+    public java.util.concurrent.CompletableFuture<Void> replicateNow(String resourceId) {
+        List<ReplicationEngine.ScheduledSync> streams = multiMasterStreams.getOrDefault(resourceId, List.of());
+        return java.util.concurrent.CompletableFuture.allOf(streams.stream()
+                .map(s -> s.trigger().handle((result, error) -> null))
+                .toArray(n -> new java.util.concurrent.CompletableFuture<?>[n]));
     }
 
     /**
@@ -402,6 +420,7 @@ public final class VantageSite implements AutoCloseable {
             }
         }
         schedules.clear();
+        multiMasterStreams.clear();
     }
 
     private void onPolicyChange(PolicySnapshot previous, PolicySnapshot current, PolicyDiff diff) {
