@@ -218,8 +218,14 @@ final class LoopRouter implements RoutingSelector {
                 if (result == AffinityCookieCodec.OK) {
                     int named = snapshot.identityTarget[codec.lastTargetIndex()];
                     int member = plan.memberOfTarget[named];
-                    if (member >= 0 && available[member]) {
+                    boolean namedLocal = snapshot.targets[named].local();
+                    if (member >= 0 && available[member]
+                            && (namedLocal || stickiness.strict() || !localIsClosestAvailable(plan))) {
                         chosen = member;
+                    } else if (member >= 0 && available[member]) {
+                        // A user who travelled: of the sites that may serve them now, this one is the closest to
+                        // where they are, and locality wins over affinity to a peer site (the cookie is re-issued).
+                        moved = true;
                     } else if (hop && !snapshot.targets[named].local()) {
                         // The sending site chose this site over the cookie's: the user is made sticky here.
                         moved = true;
@@ -371,6 +377,29 @@ final class LoopRouter implements RoutingSelector {
             }
         }
         return count;
+    }
+
+    /**
+     * Whether, of the sites with a member that may serve the request now (after {@link #markAllowed}), this site is
+     * the closest to the user's resolved location (ties go to this site).
+     */
+    private boolean localIsClosestAvailable(RoutePlan plan) {
+        double best = -2;
+        boolean bestLocal = false;
+        for (int m = 0; m < plan.members.length; m++) {
+            if (!available[m]) {
+                continue;
+            }
+            int g = plan.members[m];
+            int site = snapshot.targetSite[g];
+            double d = user.dot(snapshot.siteX[site], snapshot.siteY[site], snapshot.siteZ[site]);
+            boolean local = snapshot.targets[g].local();
+            if (d > best + 1e-12 || (d >= best - 1e-12 && local)) {
+                best = Math.max(best, d);
+                bestLocal = local;
+            }
+        }
+        return bestLocal;
     }
 
     /**

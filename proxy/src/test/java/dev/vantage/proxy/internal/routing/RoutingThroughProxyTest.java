@@ -245,23 +245,27 @@ class RoutingThroughProxyTest {
         assertThat(setCookies).as("one cookie, issued by site b for its upstream").hasSize(1);
         String cookie = setCookies.get(0).substring(0, setCookies.get(0).indexOf(';'));
         for (int i = 0; i < 20; i++) {
-            // The user travelled to Frankfurt: the cookie still wins over locality.
-            HttpResponse<String> again = get(portA, "/desk/file", "Cookie", cookie, "X-Device-Location", "50.0,8.6");
+            // The same New York user reaches site a again: the cookie brings them back to the same upstream at b.
+            HttpResponse<String> again = get(portA, "/desk/file", "Cookie", cookie, "X-Device-Location", "40.7,-74.0");
             assertThat(again.body()).isEqualTo(home);
             assertThat(again.headers().allValues("Set-Cookie")).isEmpty();
         }
+        // The user travelled to Frankfurt, where site a has a mirror of its own: locality wins over the peer cookie.
+        HttpResponse<String> travelled = get(portA, "/desk/file", "Cookie", cookie, "X-Device-Location", "50.0,8.6");
+        assertThat(travelled.body()).isEqualTo("origin-a");
+        assertThat(travelled.headers().allValues("Set-Cookie")).as("site a issues its own cookie").hasSize(1);
         HttpResponse<String> direct = get(portB, "/desk/file", "Cookie", cookie);
         assertThat(direct.body()).as("site b honours its own cookie without a hop header too").isEqualTo(home);
         assertThat(direct.headers().allValues("Set-Cookie")).isEmpty();
 
         DelayedOrigin homeOrigin = home.equals("b1") ? b1 : b2;
         engineB.setDraining("b", "127.0.0.1:" + homeOrigin.port(), true);
-        HttpResponse<String> moved = get(portA, "/desk/file", "Cookie", cookie, "X-Device-Location", "50.0,8.6");
+        HttpResponse<String> moved = get(portA, "/desk/file", "Cookie", cookie, "X-Device-Location", "40.7,-74.0");
         assertThat(moved.body()).as("moved to the other upstream of site b").isIn("b1", "b2").isNotEqualTo(home);
         assertThat(moved.headers().allValues("Set-Cookie")).as("site b re-issues the cookie").hasSize(1);
         String newCookie = moved.headers().allValues("Set-Cookie").get(0);
         newCookie = newCookie.substring(0, newCookie.indexOf(';'));
-        assertThat(get(portA, "/desk/file", "Cookie", newCookie, "X-Device-Location", "50.0,8.6").body())
+        assertThat(get(portA, "/desk/file", "Cookie", newCookie, "X-Device-Location", "40.7,-74.0").body())
                 .isEqualTo(moved.body());
     }
 
