@@ -76,6 +76,7 @@ public final class Volume implements AutoCloseable {
     private LongSupplier wallMillis;
     private VersionTable versions;
     private ConflictStore conflictStore;
+    private volatile String preferredWriter;
 
     private Volume(Path file, Path stateDir, int blockSizeBytes, FileChannel channel, BlockManifest manifest,
                    long blockCount) {
@@ -633,6 +634,14 @@ public final class Volume implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes concurrent writes by {@code siteIdOrNull} win conflicts here (the {@code primary_wins} policy; every
+     * copy of the volume must prefer the same site); null restores plain last-writer-wins.
+     */
+    public void preferWriter(String siteIdOrNull) {
+        this.preferredWriter = siteIdOrNull;
+    }
+
     /** Whether {@link #enableMultiMaster} was called. */
     public synchronized boolean isMultiMaster() {
         return versions != null;
@@ -681,7 +690,21 @@ public final class Volume implements AutoCloseable {
             manifest.set(index, hashScratch[0], hashScratch[1]);
         }
         ConflictResolver.BlockVersion local = version(index);
-        ConflictResolver.Resolution r = ConflictResolver.decide(local, incoming);
+        if (local.vector().isEmpty() && vector.isEmpty()
+                && (local.hashHigh() != hashHigh || local.hashLow() != hashLow)) {
+            // Neither copy was ever written under versioning: an absent or all-zero block holds nothing to keep
+            // (a copy that starts empty, a shadow never seeded), so the copy with content wins without a conflict.
+            boolean localBlank = isBlank(scanBuffer, readBlock(index, scanBuffer, size));
+            boolean incomingBlank = isBlank(data.duplicate(), data.remaining());
+            if (localBlank && !incomingBlank) {
+                writeReplicated(index, data, hashHigh, hashLow, fromPeer);
+                return ApplyOutcome.APPLIED;
+            }
+            if (incomingBlank && !localBlank) {
+                return ApplyOutcome.ALREADY_KNOWN;
+            }
+        }
+        ConflictResolver.Resolution r = ConflictResolver.decide(local, incoming, preferredWriter);
         if (!r.conflict()) {
             if (r.winner() == local) {
                 return ApplyOutcome.ALREADY_KNOWN;
@@ -712,6 +735,17 @@ public final class Volume implements AutoCloseable {
         writeReplicated(index, data, hashHigh, hashLow, null);
         versions.set(index, r.merged(), incomingHlc, writerSite, false);
         return ApplyOutcome.CONFLICT_TOOK_REMOTE;
+    }
+
+    /** Whether the {@code length} bytes from {@code buf}'s position are absent (0) or all zero. */
+    private static boolean isBlank(ByteBuffer buf, int length) {
+        int start = buf.position();
+        for (int i = 0; i < length; i++) {
+            if (buf.get(start + i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Ticks the clock and this site's counter of every block in first..last; durable before returning. */

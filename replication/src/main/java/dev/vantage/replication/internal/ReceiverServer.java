@@ -513,7 +513,7 @@ public final class ReceiverServer implements AutoCloseable {
                 rs.progressFile.write(rs.progress);
             }
             rs.active = conn;
-            rs.lastPeer = multiMaster ? peer : frame.text.toString();
+            rs.lastPeer = frame.text.toString();
             counters.sessions.incrementAndGet();
             Volume volume = rs.volume;
             volume.scan();
