@@ -13,7 +13,9 @@ import net.openhft.chronicle.wire.ValueOut;
 /**
  * Encodes and decodes {@link Frame}s. Layout of one frame (the transport adds a 4-byte length before it):
  * {@code [u16 headerLength][header: Chronicle BinaryWire values][payload][u32 CRC32C of everything before]}.
- * The header starts with the protocol version. One instance per thread: it reuses its buffers.
+ * The header starts with the protocol version. Version 2 added flags, the block's HLC, writer site and version
+ * vector (multi-master) after the text field; frames of any other version are rejected. One instance per thread: it
+ * reuses its buffers.
  */
 public final class FrameCodec {
 
@@ -91,6 +93,11 @@ public final class FrameCodec {
         out.int32(frame.rawLength);
         out.int64(frame.value);
         out.text(frame.text);
+        out.int32(frame.flags);
+        out.int64(frame.hlcPhysicalMillis);
+        out.int32(frame.hlcLogical);
+        out.text(frame.writerSite);
+        out.text(frame.versionVector);
         out.int32(payloadLength);
         int headerLength = (int) headerBytes.readRemaining();
         ByteBuf buf = alloc.directBuffer(2 + headerLength + payloadLength + 4);
@@ -149,6 +156,11 @@ public final class FrameCodec {
             frame.rawLength = valueIn.int32();
             frame.value = valueIn.int64();
             valueIn.textTo(frame.text);
+            frame.flags = valueIn.int32();
+            frame.hlcPhysicalMillis = valueIn.int64();
+            frame.hlcLogical = valueIn.int32();
+            valueIn.textTo(frame.writerSite);
+            valueIn.textTo(frame.versionVector);
             payloadLength = valueIn.int32();
         } catch (CorruptFrameException e) {
             throw e;

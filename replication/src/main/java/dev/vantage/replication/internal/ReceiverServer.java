@@ -42,6 +42,12 @@ import dev.vantage.replication.Volume;
  *
  * <p>Threading: event loops only decode frames into a Disruptor ring; one applier thread owns every volume, every
  * session's state and all replies. {@link #progress} reads immutable snapshots published through volatile fields.
+ *
+ * <p>Multi-master sessions (HELLO flag {@link Frame#FLAG_MULTI_MASTER}, naming the sending site) write into the
+ * site's shared copy of the resource from {@link ReplicaVolumes} (the engine owns it: its own sender streams from the
+ * same instance), keep one resume point per sending site ({@code receiver-<site>.state}) so several replicas may
+ * stream to this one at once, apply each block through {@link Volume#applyVersioned} (apply, skip what is already
+ * known, or resolve a conflict keeping the loser), and only ever grow the volume at the end of a session.
  */
 public final class ReceiverServer implements AutoCloseable {
 
@@ -61,6 +67,16 @@ public final class ReceiverServer implements AutoCloseable {
         public final AtomicLong syncs = new AtomicLong();
         public final AtomicLong sessions = new AtomicLong();
         public final AtomicLong sessionsRefused = new AtomicLong();
+        /** Multi-master blocks not written because this copy already had their version. */
+        public final AtomicLong framesAlreadyKnown = new AtomicLong();
+        /** Multi-master concurrent writes resolved here (the loser kept in the conflict store). */
+        public final AtomicLong conflicts = new AtomicLong();
+    }
+
+    /** Opens the site's shared multi-master copy of a resource; the caller owns and closes it, never the receiver. */
+    @FunctionalInterface
+    public interface ReplicaVolumes {
+        Volume open(String resourceId, Path path, int blockSizeBytes) throws IOException;
     }
 
     private enum Kind { FRAME, CORRUPT, DISCONNECT, CONTROL }
@@ -77,6 +93,7 @@ public final class ReceiverServer implements AutoCloseable {
     private final InetSocketAddress listenAddress;
     private final Function<String, Path> volumeResolver;
     private final Clock clock;
+    private final ReplicaVolumes replicaVolumes;
     private final Counters counters = new Counters();
     private final Map<String, ResourceState> resources = new HashMap<>();
     private final Map<String, MirrorProgress> snapshots = new ConcurrentHashMap<>();
@@ -94,10 +111,17 @@ public final class ReceiverServer implements AutoCloseable {
 
     public ReceiverServer(Transport transport, InetSocketAddress listenAddress, Function<String, Path> volumeResolver,
                           Clock clock) {
+        this(transport, listenAddress, volumeResolver, clock, null);
+    }
+
+    /** A receiver that also accepts multi-master sessions, writing into the copies {@code replicaVolumes} opens. */
+    public ReceiverServer(Transport transport, InetSocketAddress listenAddress, Function<String, Path> volumeResolver,
+                          Clock clock, ReplicaVolumes replicaVolumes) {
         this.transport = transport;
         this.listenAddress = listenAddress;
         this.volumeResolver = volumeResolver;
         this.clock = clock;
+        this.replicaVolumes = replicaVolumes;
     }
 
     /** Binds the listening socket and starts the applier. */
@@ -147,13 +171,17 @@ public final class ReceiverServer implements AutoCloseable {
 
     /** Progress of every resource this receiver has seen. */
     public List<MirrorProgress> progress() {
-        return snapshots.values().stream().map(this::withCurrentLag).toList();
+        return snapshots.entrySet().stream().map(e -> withCurrentLag(e.getKey(), e.getValue())).toList();
     }
 
     private MirrorProgress withCurrentLag(MirrorProgress p) {
+        return withCurrentLag(p.resourceId(), p);
+    }
+
+    private MirrorProgress withCurrentLag(String key, MirrorProgress p) {
         ResourceState rs = null;
         synchronized (resources) {
-            rs = resources.get(p.resourceId());
+            rs = resources.get(key);
         }
         if (rs == null || p.phase() == MirrorProgress.Phase.IN_SYNC) {
             return p;
@@ -197,7 +225,7 @@ public final class ReceiverServer implements AutoCloseable {
                     rs.active.refused = true;
                     rs.active.channel.close();
                 }
-                if (rs.volume != null) {
+                if (rs.volume != null && !rs.sharedVolume) {
                     rs.volume.close();
                 }
                 rs.progressFile.close();
@@ -307,6 +335,9 @@ public final class ReceiverServer implements AutoCloseable {
     /** Durable and live state of one resource at this receiver. Applier thread only. */
     private static final class ResourceState {
         final String resourceId;
+        final String key;
+        final String progressFileName;
+        boolean sharedVolume;
         Volume volume;
         ProgressFile progressFile;
         ProgressFile.Progress progress;
@@ -315,8 +346,10 @@ public final class ReceiverServer implements AutoCloseable {
         String lastError;
         volatile long outOfSyncSinceMillis = -1;
 
-        ResourceState(String resourceId) {
+        ResourceState(String key, String resourceId, String progressFileName) {
+            this.key = key;
             this.resourceId = resourceId;
+            this.progressFileName = progressFileName;
         }
     }
 
@@ -335,6 +368,8 @@ public final class ReceiverServer implements AutoCloseable {
         boolean dirty;
         long remainingHint;
         HashIndex index;
+        /** The sending site of a multi-master session, else null. */
+        String multiMasterPeer;
 
         Session(ResourceState resource, long epoch, long contiguous) {
             this.resource = resource;
@@ -437,7 +472,16 @@ public final class ReceiverServer implements AutoCloseable {
                         + " (expected: a resource id and a power of two in 4096..1048576)", 0);
                 return;
             }
-            ResourceState rs = resource(id);
+            boolean multiMaster = (frame.flags & Frame.FLAG_MULTI_MASTER) != 0;
+            String peer = frame.writerSite.toString();
+            if (multiMaster && (replicaVolumes == null || !dev.vantage.replication.VersionVector.validSiteId(peer))) {
+                refuse(conn, "hello: multi-master session of '" + id + "' from site '" + peer + "' (expected: a"
+                        + " receiver of a replication engine, and a site id of letters, digits, '.', '_' or '-')", 0);
+                return;
+            }
+            ResourceState rs = multiMaster
+                    ? resource(id + '@' + peer, id, "receiver-" + peer + ".state")
+                    : resource(id);
             if (frame.epoch < rs.progress.epoch()) {
                 refuse(conn, "epoch " + frame.epoch + " is older than " + rs.progress.epoch() + " (fenced)",
                         rs.progress.epoch());
@@ -449,12 +493,24 @@ public final class ReceiverServer implements AutoCloseable {
             }
             if (rs.volume == null || rs.volume.blockSizeBytes() != blockSize) {
                 java.nio.file.Files.createDirectories(volumeResolver.apply(id).toAbsolutePath().getParent());
-                if (rs.volume != null) {
+                if (rs.volume != null && !rs.sharedVolume) {
                     rs.volume.close();
                 }
-                rs.volume = Volume.open(volumeResolver.apply(id), blockSize, null);
+                if (multiMaster) {
+                    try {
+                        rs.volume = replicaVolumes.open(id, volumeResolver.apply(id), blockSize);
+                    } catch (IllegalArgumentException e) {
+                        rs.volume = null;
+                        refuse(conn, "hello: " + e.getMessage(), rs.progress.epoch());
+                        return;
+                    }
+                    rs.sharedVolume = true;
+                } else {
+                    rs.volume = Volume.open(volumeResolver.apply(id), blockSize, null);
+                    rs.sharedVolume = false;
+                }
                 rs.progressFile.close();
-                rs.progressFile = new ProgressFile(rs.volume.stateDir().resolve("receiver.state"));
+                rs.progressFile = new ProgressFile(rs.volume.stateDir().resolve(rs.progressFileName));
                 ProgressFile.Progress stored = rs.progressFile.read();
                 rs.progress = new ProgressFile.Progress(Math.max(stored.epoch(), rs.progress.epoch()),
                         stored.lastDurableSequence(), stored.lastInSyncMillis());
@@ -472,6 +528,7 @@ public final class ReceiverServer implements AutoCloseable {
             long blocks = volume.blockCount();
             Session s = new Session(rs, frame.epoch, rs.progress.lastDurableSequence());
             s.remainingHint = frame.blockIndex;
+            s.multiMasterPeer = multiMaster ? peer : null;
             s.index = new HashIndex((int) Math.min(Integer.MAX_VALUE / 4, blocks + 1024));
             long[] hashes = new long[2 * MANIFEST_CHUNK_BLOCKS];
             ByteBuffer chunk = ByteBuffer.allocateDirect(16 * MANIFEST_CHUNK_BLOCKS).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -553,7 +610,25 @@ public final class ReceiverServer implements AutoCloseable {
                 }
             }
             raw.clear().limit(length);
-            volume.applyBlock(frame.blockIndex, raw, frame.hashHigh, frame.hashLow);
+            if (s.multiMasterPeer != null) {
+                dev.vantage.replication.VersionVector vector;
+                try {
+                    vector = dev.vantage.replication.VersionVector.parse(frame.versionVector);
+                } catch (IllegalArgumentException e) {
+                    refuse(conn, "block " + frame.blockIndex + ": " + e.getMessage(), s.resource.progress.epoch());
+                    return;
+                }
+                Volume.ApplyOutcome outcome = volume.applyVersioned(frame.blockIndex, raw, frame.hashHigh,
+                        frame.hashLow, vector, new dev.vantage.replication.Hlc(frame.hlcPhysicalMillis,
+                                frame.hlcLogical), frame.writerSite.toString(), s.multiMasterPeer);
+                if (outcome == Volume.ApplyOutcome.ALREADY_KNOWN) {
+                    counters.framesAlreadyKnown.incrementAndGet();
+                } else if (outcome != Volume.ApplyOutcome.APPLIED) {
+                    counters.conflicts.incrementAndGet();
+                }
+            } else {
+                volume.applyBlock(frame.blockIndex, raw, frame.hashHigh, frame.hashLow);
+            }
             s.index.put(frame.hashHigh, frame.hashLow, frame.blockIndex);
             if (frame.type == FrameType.REFERENCE) {
                 counters.referencesApplied.incrementAndGet();
@@ -729,8 +804,7 @@ public final class ReceiverServer implements AutoCloseable {
             counters.framesRejected.incrementAndGet();
             Session s = conn.session;
             if (s == null) {
-                conn.refused = true;
-                conn.channel.close();
+                refuse(conn, "frame rejected before a session: " + error, 0);
                 return;
             }
             s.resource.lastError = error;
@@ -744,7 +818,10 @@ public final class ReceiverServer implements AutoCloseable {
                 return false;
             }
             Volume volume = s.resource.volume;
-            volume.resize(s.endSizeBytes);
+            if (s.multiMasterPeer == null || s.endSizeBytes > volume.sizeBytes()) {
+                // Multi-master copies only grow: a peer's smaller size must not cut writes made here.
+                volume.resize(s.endSizeBytes);
+            }
             volume.force();
             ResourceState rs = s.resource;
             rs.progress = new ProgressFile.Progress(rs.progress.epoch(), s.contiguous, clock.millis());
@@ -841,6 +918,15 @@ public final class ReceiverServer implements AutoCloseable {
             if (s == null) {
                 return;
             }
+            boolean released;
+            synchronized (resources) {
+                released = resources.get(s.resource.key) != s.resource;
+            }
+            if (released) {
+                // release() closed this session and dropped the mirror: nothing to sync or to publish any more.
+                conn.session = null;
+                return;
+            }
             if (s.dirty) {
                 syncAndAck(s);
             }
@@ -863,16 +949,21 @@ public final class ReceiverServer implements AutoCloseable {
     }
 
     private ResourceState resource(String id) throws IOException {
+        return resource(id, id, "receiver.state");
+    }
+
+    /** The state of stream {@code key} of resource {@code id}, its progress in {@code progressFileName}. */
+    private ResourceState resource(String key, String id, String progressFileName) throws IOException {
         synchronized (resources) {
-            ResourceState rs = resources.get(id);
+            ResourceState rs = resources.get(key);
             if (rs == null) {
-                rs = new ResourceState(id);
+                rs = new ResourceState(key, id, progressFileName);
                 Path volumePath = volumeResolver.apply(id);
                 Path state = volumePath.toAbsolutePath().resolveSibling(volumePath.getFileName() + ".vantage");
                 java.nio.file.Files.createDirectories(state);
-                rs.progressFile = new ProgressFile(state.resolve("receiver.state"));
+                rs.progressFile = new ProgressFile(state.resolve(progressFileName));
                 rs.progress = rs.progressFile.read();
-                resources.put(id, rs);
+                resources.put(key, rs);
             }
             return rs;
         }
@@ -887,7 +978,7 @@ public final class ReceiverServer implements AutoCloseable {
                 : s == null ? 0 : s.remainingHint + Math.max(0, s.highWater - s.contiguous);
         int blockSize = rs.volume == null ? Volume.DEFAULT_BLOCK_SIZE_BYTES : rs.volume.blockSizeBytes();
         double lagSeconds = rs.outOfSyncSinceMillis < 0 ? 0 : Math.max(0, clock.millis() - rs.outOfSyncSinceMillis) / 1000.0;
-        snapshots.put(rs.resourceId, new MirrorProgress(rs.resourceId, rs.lastPeer, phase, rs.progress.epoch(),
+        snapshots.put(rs.key, new MirrorProgress(rs.resourceId, rs.lastPeer, phase, rs.progress.epoch(),
                 rs.progress.lastDurableSequence(), lagBlocks, lagBlocks * blockSize, lagSeconds, rs.lastError));
     }
 
@@ -932,7 +1023,7 @@ public final class ReceiverServer implements AutoCloseable {
                 if (rs.active != null) {
                     rs.active.channel.close();
                 }
-                if (rs.volume != null) {
+                if (rs.volume != null && !rs.sharedVolume) {
                     rs.volume.close();
                 }
                 rs.progressFile.close();

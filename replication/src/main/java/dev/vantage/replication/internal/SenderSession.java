@@ -29,6 +29,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 
 import dev.vantage.config.Compression;
 import dev.vantage.config.ReplicationMode;
+import dev.vantage.replication.ConflictResolver;
 import dev.vantage.replication.SyncRequest;
 import dev.vantage.replication.Volume;
 
@@ -40,6 +41,10 @@ import dev.vantage.replication.Volume;
  * <p>Threading: {@link #run()} runs on the caller's thread (the producer). The three pipeline stages each own a
  * thread; only the last one writes frames and owns the in-flight table, credits, NACK resends and dirty clearing.
  * The Netty event loop only decodes replies into thread-safe fields and wakes the send stage.
+ *
+ * <p>From a multi-master volume the session is multi-master: every block frame carries the version the block had
+ * when its bytes were read (read again when a write raced the read), and a block the peer already holds with the
+ * same hash is sent as a reference to itself rather than skipped, so the peer still learns its version.
  */
 public final class SenderSession {
 
@@ -114,6 +119,7 @@ public final class SenderSession {
     private final int maxInFlightFrames;
     private final long maxInFlightBytes;
     private final long flushEveryBytes;
+    private final String multiMasterSite;
 
     // Written by the event loop, read by the send stage.
     private final CompletableFuture<Long> ready = new CompletableFuture<>();
@@ -151,6 +157,7 @@ public final class SenderSession {
         this.flushEveryBytes = maxInFlightBytes / 4;
         this.subBlockBytes = BlockHasher.subBlockBytes(volume.blockSizeBytes());
         this.subCount = volume.blockSizeBytes() / subBlockBytes;
+        this.multiMasterSite = volume.multiMasterSiteId();
     }
 
     /** Runs the attempt to its end; throws when it fails (the caller may start another attempt). */
@@ -174,6 +181,10 @@ public final class SenderSession {
             hello.value = sourceSizeBytes;
             hello.rawLength = volume.blockSizeBytes();
             hello.blockIndex = candidates.length;
+            if (multiMasterSite != null) {
+                hello.flags = Frame.FLAG_MULTI_MASTER;
+                hello.writerSite.append(multiMasterSite);
+            }
             channel.writeAndFlush(codec.encode(hello, channel.alloc()));
             long lastDurable = await(ready, 120);
             stats.consistentUpToSequence = lastDurable;
@@ -437,6 +448,7 @@ public final class SenderSession {
         /** Non-zero: the event is a PATCH of these sub-blocks, staged in {@link #patch} (raw) or compressed. */
         long patchMask;
         int patchRawLength;
+        ConflictResolver.BlockVersion version;
 
         BlockEvent(int blockSizeBytes) {
             raw = ByteBuffer.allocateDirect(blockSizeBytes);
@@ -451,6 +463,7 @@ public final class SenderSession {
             referenceIndex = -1;
             codec = Codec.RAW;
             patchMask = 0;
+            version = null;
         }
 
         void end() {
@@ -467,7 +480,19 @@ public final class SenderSession {
                 return;
             }
             event.generation = volume.writeGeneration(event.blockIndex);
+            // Version before bytes: a write makes its version durable before its data, so the bytes read are never
+            // older than the version sent; a write that raced the read leaves the dirty mark (generation changed).
+            event.version = multiMasterSite == null ? null : volume.version(event.blockIndex);
             event.rawLength = volume.readBlock(event.blockIndex, event.raw, sourceSizeBytes);
+            for (int retry = 0; multiMasterSite != null && retry < 3; retry++) {
+                int after = volume.writeGeneration(event.blockIndex);
+                if (after == event.generation) {
+                    break;
+                }
+                event.generation = after;
+                event.version = volume.version(event.blockIndex);
+                event.rawLength = volume.readBlock(event.blockIndex, event.raw, sourceSizeBytes);
+            }
             BlockHasher.hash(event.raw, 0, event.rawLength, hash);
             event.hashHigh = hash[0];
             event.hashLow = hash[1];
@@ -558,7 +583,11 @@ public final class SenderSession {
                     destSizeBytes - event.blockIndex * volume.blockSizeBytes()));
             if (at + 1 < destHashes.length && destHashes[at] == event.hashHigh && destHashes[at + 1] == event.hashLow
                     && destBlockLength == event.rawLength) {
-                event.skip = true;
+                if (event.version == null) {
+                    event.skip = true;
+                } else {
+                    event.referenceIndex = event.blockIndex;
+                }
                 return;
             }
             long ref = dedup.get(event.hashHigh, event.hashLow);
@@ -659,6 +688,7 @@ public final class SenderSession {
             frame.rawLength = event.rawLength;
             frame.codec = event.codec;
             frame.value = event.patchMask != 0 ? event.patchMask : event.referenceIndex;
+            putVersion(frame, event.version);
             int payloadLength = event.referenceIndex >= 0 ? 0 : event.payloadLength;
             ByteBuffer payload = event.codec != Codec.RAW ? event.compressed
                     : event.patchMask != 0 ? event.patch : event.raw;
@@ -780,6 +810,7 @@ public final class SenderSession {
             int slot = (int) (seq % maxInFlightFrames);
             long index = inFlightBlock[slot];
             int generation = volume.writeGeneration(index);
+            ConflictResolver.BlockVersion version = multiMasterSite == null ? null : volume.version(index);
             int rawLength = volume.readBlock(index, resendRaw, sourceSizeBytes);
             BlockHasher.hash(resendRaw, 0, rawLength, hash);
             Codec wanted = codecFor(request.compression());
@@ -792,6 +823,7 @@ public final class SenderSession {
             frame.hashLow = hash[1];
             frame.rawLength = rawLength;
             frame.codec = n > 0 ? wanted : Codec.RAW;
+            putVersion(frame, version);
             ByteBuf buf = n > 0 ? codec.encode(frame, resendCompressed, n, channel.alloc())
                     : codec.encode(frame, resendRaw, rawLength, channel.alloc());
             bucket.acquire(buf.readableBytes());
@@ -840,6 +872,15 @@ public final class SenderSession {
                 stats.consistentUpToSequence = lastSequence;
                 done.complete(new Outcome(stats.blocksPlanned, skipped.get(), sentThisAttempt, lastSequence));
             }
+        }
+    }
+
+    private static void putVersion(Frame frame, ConflictResolver.BlockVersion version) {
+        if (version != null) {
+            frame.hlcPhysicalMillis = version.hlc().physicalMillis();
+            frame.hlcLogical = version.hlc().logical();
+            frame.writerSite.append(version.siteId());
+            frame.versionVector.append(version.vector().toWire());
         }
     }
 
