@@ -245,17 +245,8 @@ public final class Volume implements AutoCloseable {
      * next {@link #force()} leaves the manifest unclaimed, so the next open rescans.
      */
     public synchronized void forceData() throws IOException {
+        channel.force(false);
         prepareForceData();
-        forceDataOnly();
-    }
-
-    /**
-     * The part of {@link #forceData()} that needs the volume's lock: unclaims the manifest and writes its changed
-     * entries. Then {@link #forceDataOnly()} may run on another thread while blocks are still being applied.
-     */
-    public synchronized void prepareForceData() throws IOException {
-        manifest.invalidateRecord();
-        manifest.saveEntries();
         if (versions != null) {
             // Dirty marks before versions: a version on disk must never claim a block its peers may not get.
             for (DirtyBitmap tracker : trackers.values()) {
@@ -263,6 +254,17 @@ public final class Volume implements AutoCloseable {
             }
             versions.flushPending();
         }
+    }
+
+    /**
+     * The part of {@link #forceData()} that needs the volume's lock, for a volume that is not multi-master:
+     * unclaims the manifest and writes its changed entries. Then {@link #forceDataOnly()} may run on another thread
+     * while blocks are still being applied. (A multi-master volume uses {@link #forceData()}: its block versions
+     * must reach disk after the data they describe.)
+     */
+    public synchronized void prepareForceData() throws IOException {
+        manifest.invalidateRecord();
+        manifest.saveEntries();
     }
 
     /**

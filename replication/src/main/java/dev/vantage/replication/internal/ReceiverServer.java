@@ -860,9 +860,15 @@ public final class ReceiverServer implements AutoCloseable {
             }
             long upTo = s.contiguous;
             Volume volume = rs.volume;
-            volume.prepareForceData();
             s.unsyncedBytes = 0;
             s.dirty = false;
+            if (volume.isMultiMaster()) {
+                // Its block versions are written after the data they describe, under the volume's lock: in line.
+                volume.forceData();
+                onSynced(s, volume, upTo, null);
+                return;
+            }
+            volume.prepareForceData();
             syncer.execute(() -> {
                 IOException failure = null;
                 try {
@@ -886,16 +892,18 @@ public final class ReceiverServer implements AutoCloseable {
                 }
                 return;
             }
-            if (rs.volume != volume || upTo <= rs.progress.lastDurableSequence()) {
+            if (rs.volume != volume) {
                 return;
             }
-            rs.progress = new ProgressFile.Progress(rs.progress.epoch(), upTo, rs.progress.lastInSyncMillis());
-            rs.progressFile.write(rs.progress);
-            counters.syncs.incrementAndGet();
-            if (durabilityProbe != null) {
-                durabilityProbe.accept("durable", upTo);
+            if (upTo > rs.progress.lastDurableSequence()) {
+                rs.progress = new ProgressFile.Progress(rs.progress.epoch(), upTo, rs.progress.lastInSyncMillis());
+                rs.progressFile.write(rs.progress);
+                counters.syncs.incrementAndGet();
+                if (durabilityProbe != null) {
+                    durabilityProbe.accept("durable", upTo);
+                }
             }
-            ack(s, upTo);
+            ack(s, rs.progress.lastDurableSequence());
             publish(rs, s);
         }
 
