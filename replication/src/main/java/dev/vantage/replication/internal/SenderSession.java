@@ -162,9 +162,19 @@ public final class SenderSession {
 
     /** Runs the attempt to its end; throws when it fails (the caller may start another attempt). */
     public Outcome run() throws IOException, InterruptedException {
-        long stampModifiedNanos = volume.modifiedNanos();
-        long stampSizeBytes = volume.sizeBytes();
-        long[] candidates = BlockPlan.candidates(volume, request.mode(), request.selections(), request.peerId());
+        // Connect while planning (a delta's scan may read the whole volume; a cold connect costs a second too).
+        ChannelFuture connecting = startConnect();
+        long stampModifiedNanos;
+        long stampSizeBytes;
+        long[] candidates;
+        try {
+            stampModifiedNanos = volume.modifiedNanos();
+            stampSizeBytes = volume.sizeBytes();
+            candidates = BlockPlan.candidates(volume, request.mode(), request.selections(), request.peerId());
+        } catch (IOException | RuntimeException e) {
+            connecting.channel().close();
+            throw e;
+        }
         sourceSizeBytes = volume.sizeBytes();
         trustAtEnd = request.mode() == ReplicationMode.FULL ? new long[] {stampSizeBytes, stampModifiedNanos} : null;
         stats.blocksPlanned = candidates.length;
@@ -172,7 +182,7 @@ public final class SenderSession {
         stats.blocksDone.set(0);
         stats.bytesDone.set(0);
         stats.remainingBlocks = candidates.length;
-        connect();
+        awaitConnected(connecting);
         Disruptor<BlockEvent> disruptor = null;
         try {
             FrameCodec codec = new FrameCodec();
@@ -279,7 +289,7 @@ public final class SenderSession {
         await(subHashesReady, 120);
     }
 
-    private void connect() throws IOException {
+    private ChannelFuture startConnect() {
         Bootstrap bootstrap = new Bootstrap().group(transport.group()).channel(transport.socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -289,8 +299,12 @@ public final class SenderSession {
                         Transport.initPipeline(ch.pipeline(), stats.wireBytes, new ReplyHandler());
                     }
                 });
+        return bootstrap.connect(request.peerAddress());
+    }
+
+    private void awaitConnected(ChannelFuture future) throws IOException {
         InetSocketAddress address = request.peerAddress();
-        ChannelFuture future = bootstrap.connect(address).awaitUninterruptibly();
+        future.awaitUninterruptibly();
         if (!future.isSuccess()) {
             throw new IOException("connect to " + address.getHostString() + ":" + address.getPort() + " failed: "
                     + future.cause().getMessage(), future.cause());
