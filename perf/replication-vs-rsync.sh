@@ -86,6 +86,7 @@ echo "# iperf3 loopback: $tcp_mbps MB/s (load $(load))" >&2
 # only what fdatasync made durable). Time is measured inside the sync: session start to the destination's durable DONE.
 vport=$(free_port)
 start_receiver() { # destination volume file
+  rm -f "$work/receiver.log"  # else the wait below may see the previous receiver's "listening on"
   java $flags $( [ -f "$cds" ] && echo -XX:SharedArchiveFile="$cds" ) -jar "$jar" receive --listen 127.0.0.1:$vport --volume "$1" 2>"$work/receiver.log" & rpid=$!
   pids+=($rpid)
   for _ in $(seq 1 600); do grep -q "listening on" "$work/receiver.log" 2>/dev/null && return 0; sleep 0.1; done
