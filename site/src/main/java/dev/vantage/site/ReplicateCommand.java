@@ -46,7 +46,8 @@ final class ReplicateCommand implements Callable<Integer> {
     String rateLimit;
 
     @Option(names = "--codec", defaultValue = "lz4", paramLabel = "lz4|zstd|none",
-            description = "Block compression, skipped for blocks that do not shrink. Default: ${DEFAULT-VALUE}.")
+            description = "Block compression, used where it pays (a rate limit, a link that falls behind, a sync of"
+                    + " at most 64 MiB) and skipped for blocks that do not shrink. Default: ${DEFAULT-VALUE}.")
     String codec;
 
     @Option(names = "--block-size", defaultValue = "64KiB", paramLabel = "SIZE",
