@@ -361,6 +361,8 @@ public final class ReceiverServer implements AutoCloseable {
         HashIndex index;
         /** The sending site of a multi-master session, else null. */
         String multiMasterPeer;
+        /** DONE was sent: everything the sender sent is durable. */
+        boolean finished;
 
         Session(ResourceState resource, long epoch, long contiguous) {
             this.resource = resource;
@@ -479,8 +481,20 @@ public final class ReceiverServer implements AutoCloseable {
                 return;
             }
             if (rs.active != null && rs.active != conn && rs.active.channel.isActive()) {
-                refuse(conn, "resource " + id + " is busy with another session", rs.progress.epoch());
-                return;
+                if (!supersedes(rs.active, conn, frame.epoch)) {
+                    refuse(conn, "resource " + id + " is busy with another session", rs.progress.epoch());
+                    return;
+                }
+                // The sender reconnected (or its next sync began) before this side saw the old connection close:
+                // the old session is over, so the new one takes the resource.
+                Connection old = rs.active;
+                if (old.session != null && old.session.dirty) {
+                    syncAndAck(old.session);
+                }
+                old.session = null;
+                old.refused = true;
+                old.channel.close();
+                rs.active = null;
             }
             if (rs.volume == null || rs.volume.blockSizeBytes() != blockSize) {
                 java.nio.file.Files.createDirectories(volumeResolver.apply(id).toAbsolutePath().getParent());
@@ -828,6 +842,7 @@ public final class ReceiverServer implements AutoCloseable {
             reply.value = volume.sizeBytes();
             conn.channel.writeAndFlush(codec.encode(reply, conn.channel.alloc()));
             s.pendingEnd = -1;
+            s.finished = true;
             publish(rs, s, MirrorProgress.Phase.IN_SYNC);
             return true;
         }
@@ -876,6 +891,25 @@ public final class ReceiverServer implements AutoCloseable {
             conn.session = null;
             publish(s.resource, s, s.resource.outOfSyncSinceMillis < 0 ? MirrorProgress.Phase.IN_SYNC
                     : MirrorProgress.Phase.IDLE);
+        }
+
+        /**
+         * Whether a HELLO on {@code next} may replace the session of {@code current}, whose connection still looks
+         * open: the old session ended (DONE sent), or it has the same epoch and comes from the same host (a sender
+         * runs one sync per resource and peer at a time, so its new HELLO means it gave the old connection up).
+         */
+        private boolean supersedes(Connection current, Connection next, long epoch) {
+            Session old = current.session;
+            if (old == null || old.finished) {
+                return true;
+            }
+            if (old.epoch != epoch) {
+                return false;
+            }
+            java.net.SocketAddress a = current.channel.remoteAddress();
+            java.net.SocketAddress b = next.channel.remoteAddress();
+            return a instanceof InetSocketAddress ia && b instanceof InetSocketAddress ib
+                    && ia.getAddress() != null && ia.getAddress().equals(ib.getAddress());
         }
 
         private void refuse(Connection conn, String reason, long epoch) {
