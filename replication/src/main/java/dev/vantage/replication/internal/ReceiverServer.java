@@ -74,9 +74,11 @@ public final class ReceiverServer implements AutoCloseable {
     }
 
     /** Opens the site's shared multi-master copy of a resource; the caller owns and closes it, never the receiver. */
-    @FunctionalInterface
     public interface ReplicaVolumes {
         Volume open(String resourceId, Path path, int blockSizeBytes) throws IOException;
+
+        /** The receiver drops its mirror of {@code resourceId} at {@code path}: close and forget the copy. */
+        void release(String resourceId, Path path) throws IOException;
     }
 
     private enum Kind { FRAME, CORRUPT, DISCONNECT, CONTROL }
@@ -205,13 +207,15 @@ public final class ReceiverServer implements AutoCloseable {
      */
     public CompletableFuture<Void> release(String resourceId) {
         return onApplier(() -> {
-            ResourceState rs;
+            List<ResourceState> dropped = new java.util.ArrayList<>();
             synchronized (resources) {
-                rs = resources.remove(resourceId);
+                // The one-way stream and every multi-master stream (one per sending site) of the resource.
+                resources.values().removeIf(rs -> rs.resourceId.equals(resourceId) && dropped.add(rs));
             }
-            snapshots.remove(resourceId);
             Path file = volumeResolver.apply(resourceId).toAbsolutePath();
-            if (rs != null) {
+            boolean shared = false;
+            for (ResourceState rs : dropped) {
+                snapshots.remove(rs.key);
                 if (rs.active != null) {
                     rs.active.refused = true;
                     rs.active.channel.close();
@@ -219,9 +223,19 @@ public final class ReceiverServer implements AutoCloseable {
                 if (rs.volume != null && !rs.sharedVolume) {
                     rs.volume.close();
                 }
+                shared |= rs.sharedVolume;
                 rs.progressFile.close();
             }
+            snapshots.remove(resourceId);
+            if (shared && replicaVolumes != null) {
+                replicaVolumes.release(resourceId, file);
+            }
             java.nio.file.Files.deleteIfExists(file);
+            Path conflicts = file.resolveSibling(file.getFileName() + ".conflicts");
+            if (java.nio.file.Files.isDirectory(conflicts) && !shared) {
+                // A one-way mirror never resolves conflicts; a multi-master copy's losers outlive its release.
+                deleteTree(conflicts);
+            }
             Path state = file.resolveSibling(file.getFileName() + ".vantage");
             if (java.nio.file.Files.isDirectory(state)) {
                 try (var paths = java.nio.file.Files.walk(state)) {
@@ -231,6 +245,14 @@ public final class ReceiverServer implements AutoCloseable {
                 }
             }
         });
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var paths = java.nio.file.Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** An action that may fail with an I/O error. */
