@@ -1,7 +1,10 @@
 package dev.vantage.site;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -270,13 +273,12 @@ public final class VantageSite implements AutoCloseable {
         }
     }
 
-    /** This site's predictor as the controller's advice: per site, probability, score and user share. */
+    /**
+     * This site's predictor as the controller's advice: per site, probability, score and user share, plus the
+     * probability that the site's users open the resource next (the prefetch list of the latest decisions).
+     */
     private List<PlacementAdvice.SiteOutlook> advice(String resourceId) {
-        List<PlacementAdvice.SiteOutlook> out = new ArrayList<>();
-        for (SiteOutlook o : predictor.outlook(resourceId)) {
-            out.add(new PlacementAdvice.SiteOutlook(o.siteId(), o.probability(), o.mirroringScore(), o.userShare()));
-        }
-        return out;
+        return PlacementAdvice.combine(predictor.outlook(resourceId), predictor.snapshot(), resourceId);
     }
 
     private void tickController() {
@@ -489,6 +491,9 @@ public final class VantageSite implements AutoCloseable {
     }
 
     private void registerAdminPaths(AdminServer admin) {
+        String statusPage = statusPage();
+        admin.register("GET", "/", r -> new AdminServer.Response(200, "text/html; charset=utf-8", statusPage));
+        admin.register("GET", "/status", r -> new AdminServer.Response(200, "text/html; charset=utf-8", statusPage));
         admin.register("GET", "/probes", r -> AdminServer.Response.json(probes.json()));
         routing.installAdmin(admin);
         admin.register("GET", "/mirrors", r -> AdminServer.Response.json(mirrorsJson()));
@@ -515,6 +520,18 @@ public final class VantageSite implements AutoCloseable {
         admin.addMetricsSource(out -> probes.appendPrometheus(out));
         admin.addMetricsSource(out -> out.append(replicationEngine.renderPrometheus()));
         admin.addMetricsSource(out -> out.append(predictor.metricsText()));
+    }
+
+    /** The status page (a resource of this module): renders the admin API's JSON views in the browser. */
+    private static String statusPage() {
+        try (InputStream in = VantageSite.class.getResourceAsStream("status.html")) {
+            if (in == null) {
+                throw new IllegalStateException("status.html: missing from the site module's resources");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("status.html: cannot be read", e);
+        }
     }
 
     /**

@@ -120,6 +120,7 @@ public final class ReceiverServer implements AutoCloseable {
 
     /** Binds the listening socket and starts the applier. */
     public ReceiverServer start() throws IOException {
+        FrameCodec.warmUp();
         disruptor = new Disruptor<>(InboundEvent::new, RING_SIZE, r -> {
             Thread t = new Thread(r, "vantage-receiver-applier");
             t.setDaemon(true);
