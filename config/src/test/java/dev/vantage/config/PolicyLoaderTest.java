@@ -155,6 +155,13 @@ class PolicyLoaderTest {
     }
 
     @Test
+    void shouldReuseProbeConnectionsUnlessThePolicyAsksForFreshOnes(@TempDir Path dir) {
+        assertThat(parse(MINIMAL_SITE, dir).probes().reuseConnection()).isTrue();
+        assertThat(parse(MINIMAL_SITE + "probes: {reuseConnection: false}\n", dir).probes().reuseConnection())
+                .isFalse();
+    }
+
+    @Test
     void shouldAcceptDurationsAndSizesWithUnits(@TempDir Path dir) {
         Policy policy = parse(MINIMAL_SITE + """
                 probes: {intervalMillis: 1.5s, timeoutMillis: 250ms, ejectionBaseMillis: 1h}

@@ -193,6 +193,18 @@ public final class LatencyProbes implements AutoCloseable {
         return running == null ? -1 : running.threadCpuNanos();
     }
 
+    /** Connections the probes opened so far (see {@link TargetStatus#connectionsOpened()}). */
+    public long connectionsOpenedTotal() {
+        ProbeDriver running = driver;
+        return running == null ? 0 : running.connectionsOpenedTotal();
+    }
+
+    /** Wake-ups of the probe timer so far; each starts or times out every probe due at that moment. */
+    public long timerWakeupsTotal() {
+        ProbeDriver running = driver;
+        return running == null ? 0 : running.timerWakeupsTotal();
+    }
+
     /** Appends the probe metrics in Prometheus text format, for the admin {@code /metrics} endpoint. Any thread. */
     public void appendPrometheus(StringBuilder out) {
         ProbeRendering.appendPrometheus(out, core.table(), counters());
@@ -222,7 +234,8 @@ public final class LatencyProbes implements AutoCloseable {
         return new ProbeRendering.Counters(transportName(), core.probesTotal(), core.probeFailuresTotal(),
                 core.passiveReportsTotal(), running == null ? 0 : running.passiveReportsDroppedTotal(),
                 core.ejectionsTotal(), core.ejectionsRefusedTotal(), core.listenerErrorsTotal(),
-                running == null ? -1 : running.threadCpuNanos());
+                running == null ? -1 : running.threadCpuNanos(), running == null ? 0 : running.connectionsOpenedTotal(),
+                running == null ? 0 : running.timerWakeupsTotal());
     }
 
     /** Options of a {@link LatencyProbes}; every one has a default. */

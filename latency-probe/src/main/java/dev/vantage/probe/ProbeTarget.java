@@ -18,9 +18,13 @@ import dev.vantage.config.HostPort;
  * @param expectedStatus  for {@link ProbeKind#HTTP}: the status that passes, or {@link #ANY_2XX_3XX}
  * @param intervalMillis  mean time between two probe starts, &gt;= 1
  * @param timeoutMillis   time allowed for one probe (connect and answer), 1..intervalMillis
+ * @param reuseConnection for {@link ProbeKind#HTTP} and {@link ProbeKind#TCP_ECHO}: keep one connection open and
+ *                        send one request per interval over it (reopened, and counted, when it closes or fails);
+ *                        false opens a fresh connection per probe. Always false for {@link ProbeKind#TCP_CONNECT}
  */
 public record ProbeTarget(String id, TargetRole role, String group, HostPort address, ProbeKind kind,
-                          String healthCheckPath, int expectedStatus, long intervalMillis, long timeoutMillis) {
+                          String healthCheckPath, int expectedStatus, long intervalMillis, long timeoutMillis,
+                          boolean reuseConnection) {
 
     /** {@link #expectedStatus()} value meaning: any status in 200..399 passes. */
     public static final int ANY_2XX_3XX = 0;
@@ -31,6 +35,8 @@ public record ProbeTarget(String id, TargetRole role, String group, HostPort add
         Objects.requireNonNull(group, "group");
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(kind, "kind");
+        // A connect probe measures the handshake: there is nothing to reuse, and the flag never restarts it.
+        reuseConnection = reuseConnection && kind != ProbeKind.TCP_CONNECT;
         if (id.isEmpty()) {
             throw new IllegalArgumentException("id: \"\" (expected: a non-empty key)");
         }
@@ -63,17 +69,34 @@ public record ProbeTarget(String id, TargetRole role, String group, HostPort add
         }
     }
 
+    /** A target whose conversations ({@link ProbeKind#HTTP}, {@link ProbeKind#TCP_ECHO}) reuse one connection. */
+    public ProbeTarget(String id, TargetRole role, String group, HostPort address, ProbeKind kind,
+                       String healthCheckPath, int expectedStatus, long intervalMillis, long timeoutMillis) {
+        this(id, role, group, address, kind, healthCheckPath, expectedStatus, intervalMillis, timeoutMillis, true);
+    }
+
     /** A TCP connect probe of an upstream. */
     public static ProbeTarget tcp(String id, String group, HostPort address, long intervalMillis, long timeoutMillis) {
         return new ProbeTarget(id, TargetRole.UPSTREAM, group, address, ProbeKind.TCP_CONNECT, null, ANY_2XX_3XX,
-                intervalMillis, timeoutMillis);
+                intervalMillis, timeoutMillis, false);
     }
 
-    /** An HTTP health check of an upstream. */
+    /** An HTTP health check of an upstream over a kept-alive connection (see {@link #withFreshConnections()}). */
     public static ProbeTarget http(String id, String group, HostPort address, String path, int expectedStatus,
                                    long intervalMillis, long timeoutMillis) {
         return new ProbeTarget(id, TargetRole.UPSTREAM, group, address, ProbeKind.HTTP, path, expectedStatus,
-                intervalMillis, timeoutMillis);
+                intervalMillis, timeoutMillis, true);
+    }
+
+    /** This target with {@link #reuseConnection()} set to {@code reuse}. */
+    public ProbeTarget withReuseConnection(boolean reuse) {
+        return new ProbeTarget(id, role, group, address, kind, healthCheckPath, expectedStatus, intervalMillis,
+                timeoutMillis, reuse);
+    }
+
+    /** This target opening a fresh connection for every probe. */
+    public ProbeTarget withFreshConnections() {
+        return withReuseConnection(false);
     }
 
     /** Whether an HTTP status passes this target's check. */

@@ -17,14 +17,18 @@ public final class ProbeTargets {
 
     /** The ejection group of every peer-site target. */
     public static final String SITES_GROUP = "sites";
+    /** The path every site's admin API answers with 200 while the process runs. */
+    public static final String SITE_LIVE_PATH = "/live";
 
     private ProbeTargets() {
     }
 
     /**
      * Every upstream of every upstream group of the local site (an HTTP GET of the group's health check path, or a
-     * TCP connect when the group has none) and every other site (a TCP connect to its replication address, or to its
-     * admin address when it has no replication address; sites with neither are skipped).
+     * TCP connect when the group has none) and every other site (an HTTP GET of {@link #SITE_LIVE_PATH} on its admin
+     * address expecting 200, or a TCP connect to its replication address when it has no admin address; sites with
+     * neither are skipped). HTTP checks reuse their connection when {@link ProbeSettings#reuseConnection()}, so a
+     * peer-site probe measures the network RTT, not a handshake and an accept.
      *
      * <p>Ids: {@code upstream/<site>/<group>/<host:port>} and {@code site/<site>}; ejection groups:
      * {@code <site>/<group>} and {@link #SITES_GROUP}.
@@ -45,6 +49,7 @@ public final class ProbeTargets {
         ProbeSettings settings = policy.probes();
         long intervalMillis = settings.intervalMillis();
         long timeoutMillis = Math.min(settings.timeoutMillis(), intervalMillis);
+        boolean reuse = settings.reuseConnection();
         List<ProbeTarget> targets = new ArrayList<>();
         Set<String> ids = new LinkedHashSet<>();
         for (UpstreamGroup group : local.upstreamGroups()) {
@@ -57,20 +62,23 @@ public final class ProbeTargets {
                 HostPort address = new HostPort(upstream.host(), upstream.port());
                 targets.add(group.healthCheckPath() == null
                         ? ProbeTarget.tcp(id, groupKey, address, intervalMillis, timeoutMillis)
-                        : ProbeTarget.http(id, groupKey, address, group.healthCheckPath(), ProbeTarget.ANY_2XX_3XX,
-                                intervalMillis, timeoutMillis));
+                        : new ProbeTarget(id, TargetRole.UPSTREAM, groupKey, address, ProbeKind.HTTP,
+                                group.healthCheckPath(), ProbeTarget.ANY_2XX_3XX, intervalMillis, timeoutMillis,
+                                reuse));
             }
         }
         for (Site site : policy.sites()) {
             if (site.id().equals(local.id())) {
                 continue;
             }
-            HostPort address = site.replicationAddress() != null ? site.replicationAddress() : site.adminAddress();
-            if (address == null) {
-                continue;
+            String id = "site/" + site.id();
+            if (site.adminAddress() != null) {
+                targets.add(new ProbeTarget(id, TargetRole.SITE, SITES_GROUP, site.adminAddress(), ProbeKind.HTTP,
+                        SITE_LIVE_PATH, 200, intervalMillis, timeoutMillis, reuse));
+            } else if (site.replicationAddress() != null) {
+                targets.add(new ProbeTarget(id, TargetRole.SITE, SITES_GROUP, site.replicationAddress(),
+                        ProbeKind.TCP_CONNECT, null, ProbeTarget.ANY_2XX_3XX, intervalMillis, timeoutMillis, false));
             }
-            targets.add(new ProbeTarget("site/" + site.id(), TargetRole.SITE, SITES_GROUP, address,
-                    ProbeKind.TCP_CONNECT, null, ProbeTarget.ANY_2XX_3XX, intervalMillis, timeoutMillis));
         }
         return List.copyOf(targets);
     }

@@ -22,12 +22,28 @@ package dev.vantage.probe;
  * @param lastError                the latest probe failure, e.g. {@code connect refused}, or {@code null}
  * @param lastProbeEpochMillis     when the latest probe completed (wall clock), or 0
  * @param stateSinceEpochMillis    when {@link #state()} last changed (wall clock)
+ * @param connectionsOpened        connections the probes of this target opened since it (re)started: one per probe
+ *                                 for connect probes and fresh checks; for a check that reuses its connection, the
+ *                                 first one plus every reconnect (the server closed it, or it failed)
  */
 public record TargetStatus(int index, ProbeTarget target, HealthState state, boolean ejected,
                            long ejectedUntilEpochMillis, int ejections, long rttEwmaNanos, long rttMinNanos,
                            long rttJitterNanos, long lastRttNanos, double lossRatio, int consecutiveSuccesses,
                            int consecutiveFailures, int consecutivePassiveFailures, long probes, long probeFailures,
-                           String lastError, long lastProbeEpochMillis, long stateSinceEpochMillis) {
+                           String lastError, long lastProbeEpochMillis, long stateSinceEpochMillis,
+                           long connectionsOpened) {
+
+    /** A status without a count of connections (tests and tools that build tables by hand). */
+    public TargetStatus(int index, ProbeTarget target, HealthState state, boolean ejected, long ejectedUntilEpochMillis,
+                        int ejections, long rttEwmaNanos, long rttMinNanos, long rttJitterNanos, long lastRttNanos,
+                        double lossRatio, int consecutiveSuccesses, int consecutiveFailures,
+                        int consecutivePassiveFailures, long probes, long probeFailures, String lastError,
+                        long lastProbeEpochMillis, long stateSinceEpochMillis) {
+        this(index, target, state, ejected, ejectedUntilEpochMillis, ejections, rttEwmaNanos, rttMinNanos,
+                rttJitterNanos, lastRttNanos, lossRatio, consecutiveSuccesses, consecutiveFailures,
+                consecutivePassiveFailures, probes, probeFailures, lastError, lastProbeEpochMillis, stateSinceEpochMillis,
+                0);
+    }
 
     /** Whether the proxy may send new requests here: not unhealthy, not draining, not ejected. */
     public boolean usable() {

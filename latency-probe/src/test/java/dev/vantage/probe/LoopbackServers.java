@@ -83,6 +83,79 @@ final class LoopbackServers implements AutoCloseable {
         });
     }
 
+    /** What a {@link #keepAliveHttp} server does, and what it saw. */
+    static final class KeepAliveHttp {
+        /** While false, requests are read and never answered. */
+        final java.util.concurrent.atomic.AtomicBoolean answering = new java.util.concurrent.atomic.AtomicBoolean(true);
+        final java.util.concurrent.atomic.AtomicInteger connectionsAccepted = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+        /** Every n-th answer of a connection says {@code Connection: close} and closes it; 0 for never. */
+        volatile int closeEveryNthAnswer;
+        /** Closes a connection this long after its last answer, without a word (an idle timeout); 0 for never. */
+        volatile long idleCloseMillis;
+        /** Each answer is written this long after its request was read; 0 for at once. */
+        volatile long answerDelayMillis;
+    }
+
+    /** An HTTP/1.1 server that keeps connections alive (200, "ok"), configured and observed through {@code http}. */
+    Channel keepAliveHttp(KeepAliveHttp http) {
+        return bind(0, new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel channel) {
+                http.connectionsAccepted.incrementAndGet();
+                channel.pipeline().addLast(new HttpServerCodec(), new ChannelInboundHandlerAdapter() {
+                    private int answers;
+                    private io.netty.util.concurrent.ScheduledFuture<?> idleClose;
+
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        boolean last = msg instanceof LastHttpContent;
+                        ReferenceCountUtil.release(msg);
+                        if (!last) {
+                            return;
+                        }
+                        http.requests.incrementAndGet();
+                        if (!http.answering.get()) {
+                            return;
+                        }
+                        if (idleClose != null) {
+                            idleClose.cancel(false);
+                        }
+                        answers++;
+                        int closeEvery = http.closeEveryNthAnswer;
+                        boolean close = closeEvery > 0 && answers % closeEvery == 0;
+                        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                                HttpResponseStatus.OK, Unpooled.wrappedBuffer(new byte[] {'o', 'k'}));
+                        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, 2);
+                        if (close) {
+                            response.headers().set(HttpHeaderNames.CONNECTION, "close");
+                            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                            return;
+                        }
+                        long delayMillis = http.answerDelayMillis;
+                        if (delayMillis > 0) {
+                            ctx.executor().schedule(() -> ctx.writeAndFlush(response), delayMillis,
+                                    TimeUnit.MILLISECONDS);
+                            return;
+                        }
+                        ctx.writeAndFlush(response);
+                        long idleMillis = http.idleCloseMillis;
+                        if (idleMillis > 0) {
+                            idleClose = ctx.executor().schedule(() -> {
+                                ctx.close();
+                            }, idleMillis, TimeUnit.MILLISECONDS);
+                        }
+                    }
+
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        ctx.close();
+                    }
+                });
+            }
+        });
+    }
+
     /** Accepts and reads, never answers. */
     Channel silent() {
         return acceptOnly(0);

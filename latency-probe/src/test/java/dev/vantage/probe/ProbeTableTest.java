@@ -12,7 +12,7 @@ class ProbeTableTest {
     private static TargetStatus status(int index, String id, String host, int port) {
         ProbeTarget target = ProbeTarget.tcp(id, "g", new HostPort(host, port), 1_000, 500);
         return new TargetStatus(index, target, HealthState.HEALTHY, false, 0, 0, 5_000, 4_000, 100, 5_000, 0.0, 1, 0,
-                0, 1, 0, null, 0, 0);
+                0, 1, 0, null, 0, 0, 1);
     }
 
     @Test

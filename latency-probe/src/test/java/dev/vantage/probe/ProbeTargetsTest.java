@@ -51,10 +51,42 @@ class ProbeTargetsTest {
         assertThat(first.intervalMillis()).isEqualTo(2_000);
         assertThat(first.timeoutMillis()).isEqualTo(300);
         assertThat(targets.get(2).kind()).isEqualTo(ProbeKind.TCP_CONNECT);
-        assertThat(targets.get(3).role()).isEqualTo(TargetRole.SITE);
-        assertThat(targets.get(3).address()).isEqualTo(new HostPort("10.1.9.9", 7000));
+        assertThat(first.reuseConnection()).as("HTTP checks keep their connection by default").isTrue();
+        assertThat(targets.get(2).kind()).isEqualTo(ProbeKind.TCP_CONNECT);
+        assertThat(targets.get(2).reuseConnection()).isFalse();
+        ProbeTarget usSite = targets.get(3);
+        assertThat(usSite.role()).isEqualTo(TargetRole.SITE);
+        assertThat(usSite.kind()).as("a peer site is checked over its admin port").isEqualTo(ProbeKind.HTTP);
+        assertThat(usSite.address()).isEqualTo(new HostPort("10.1.9.9", 9000));
+        assertThat(usSite.healthCheckPath()).isEqualTo(ProbeTargets.SITE_LIVE_PATH);
+        assertThat(usSite.expectedStatus()).isEqualTo(200);
+        assertThat(usSite.reuseConnection()).isTrue();
         assertThat(targets.get(4).address()).isEqualTo(new HostPort("10.2.9.9", 9000));
         assertThat(targets.get(4).group()).isEqualTo(ProbeTargets.SITES_GROUP);
+    }
+
+    @Test
+    void shouldOpenAFreshConnectionPerCheckWhenThePolicySaysSo() {
+        UpstreamGroup web = new UpstreamGroup("web", List.of(Upstream.of("10.0.0.1", 80)), PoolSettings.defaults(),
+                "/healthz");
+        ProbeSettings fresh = ProbeSettings.defaults().withReuseConnection(false);
+        Policy policy = policy(fresh,
+                site("eu-1", new HostPort("10.0.9.9", 7000), null, List.of(web)),
+                site("us-1", new HostPort("10.1.9.9", 7000), new HostPort("10.1.9.9", 9000), List.of()));
+
+        assertThat(ProbeTargets.fromPolicy(policy, "eu-1")).extracting(ProbeTarget::reuseConnection)
+                .containsExactly(false, false);
+    }
+
+    @Test
+    void shouldFallBackToATcpConnectOfTheReplicationPortForASiteWithoutAdminAddress() {
+        Policy policy = policy(null, site("eu-1", null, null, List.of()),
+                site("us-1", new HostPort("10.1.9.9", 7000), null, List.of()));
+
+        ProbeTarget site = ProbeTargets.fromPolicy(policy, "eu-1").get(0);
+
+        assertThat(site.kind()).isEqualTo(ProbeKind.TCP_CONNECT);
+        assertThat(site.address()).isEqualTo(new HostPort("10.1.9.9", 7000));
     }
 
     @Test

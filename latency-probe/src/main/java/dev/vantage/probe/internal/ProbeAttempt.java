@@ -13,17 +13,17 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.util.concurrent.ScheduledFuture;
 
 import dev.vantage.probe.ProbeKind;
 import dev.vantage.probe.ProbeTarget;
 
 /**
- * One probe of one target: connect, then (HTTP) write a GET and read the status line, or (echo) write 16 bytes and
- * read them back. Lives on the probe thread only. Completes exactly once, by success, failure or timeout, and then
- * closes its channel and releases what it holds.
+ * One probe of one target over a fresh connection: connect, then (HTTP) write a GET with {@code Connection: close}
+ * and read the status line, or (echo) write 16 bytes and read them back. Lives on the probe thread only. Completes
+ * exactly once, by success, failure, timeout (told by the driver's {@link ProbeTimers}) or abort, and then closes its
+ * channel and releases what it holds.
  */
-final class ProbeAttempt extends ChannelInboundHandlerAdapter implements ChannelFutureListener, Runnable {
+final class ProbeAttempt extends ChannelInboundHandlerAdapter implements ChannelFutureListener, ProbeInFlight {
 
     /** Longest status line accepted before the answer is declared malformed. */
     static final int MAX_STATUS_LINE_BYTES = 1024;
@@ -33,7 +33,6 @@ final class ProbeAttempt extends ChannelInboundHandlerAdapter implements Channel
     private final TargetSlot slot;
     private final long startNanos;
     private final byte[] echoPayload;
-    private ScheduledFuture<?> timeout;
     private Channel channel;
     private ByteBuf received;
     private long requestSentNanos;
@@ -45,7 +44,7 @@ final class ProbeAttempt extends ChannelInboundHandlerAdapter implements Channel
         this.slot = slot;
         this.startNanos = startNanos;
         if (slot.target().kind() == ProbeKind.TCP_ECHO) {
-            echoPayload = String.format("VPROBE%010d", sequence % 10_000_000_000L).getBytes(StandardCharsets.US_ASCII);
+            echoPayload = echoPayloadText(sequence).getBytes(StandardCharsets.US_ASCII);
         } else {
             echoPayload = null;
         }
@@ -61,13 +60,15 @@ final class ProbeAttempt extends ChannelInboundHandlerAdapter implements Channel
 
     void start(ChannelFuture connectFuture) {
         channel = connectFuture.channel();
-        timeout = channel.eventLoop().schedule(this, slot.target().timeoutMillis(), TimeUnit.MILLISECONDS);
         connectFuture.addListener(this);
     }
 
     /** Connect completed. */
     @Override
     public void operationComplete(ChannelFuture future) {
+        if (!driver.onProbeThread(() -> operationComplete(future))) {
+            return;
+        }
         if (done) {
             return;
         }
@@ -80,10 +81,8 @@ final class ProbeAttempt extends ChannelInboundHandlerAdapter implements Channel
         switch (target.kind()) {
             case TCP_CONNECT -> succeed(driver.nanoTime() - startNanos);
             case HTTP -> {
-                String request = "GET " + target.healthCheckPath() + " HTTP/1.1\r\nHost: " + target.address()
-                        + "\r\nUser-Agent: vantage-probe\r\nAccept: */*\r\nConnection: close\r\n\r\n";
                 requestSentNanos = driver.nanoTime();
-                channel.writeAndFlush(Unpooled.wrappedBuffer(request.getBytes(StandardCharsets.US_ASCII)))
+                channel.writeAndFlush(Unpooled.wrappedBuffer(httpRequest(target, false)))
                         .addListener(this::writeComplete);
             }
             case TCP_ECHO -> {
@@ -197,42 +196,56 @@ final class ProbeAttempt extends ChannelInboundHandlerAdapter implements Channel
         }
     }
 
-    /** The timeout fired. */
+    /** The request of an HTTP check, as bytes: a GET of the path, closing the connection unless kept alive. */
+    static byte[] httpRequest(ProbeTarget target, boolean keepAlive) {
+        return ("GET " + target.healthCheckPath() + " HTTP/1.1\r\nHost: " + target.address()
+                + "\r\nUser-Agent: vantage-probe\r\nAccept: */*\r\n" + (keepAlive ? "" : "Connection: close\r\n")
+                + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The timeout message of a probe of {@code target}, depending on whether it got as far as connected. */
+    static String timeoutError(ProbeTarget target, boolean connected) {
+        boolean connectOnly = target.kind() == ProbeKind.TCP_CONNECT;
+        return (connected && !connectOnly ? "timeout: no answer within " : "connect timeout: not connected within ")
+                + target.timeoutMillis() + " ms";
+    }
+
+    /** The deadline passed. */
     @Override
-    public void run() {
+    public void timeout() {
         if (!done) {
-            boolean connectOnly = slot.target().kind() == ProbeKind.TCP_CONNECT;
-            fail((connected && !connectOnly ? "timeout: no answer within " : "connect timeout: not connected within ")
-                    + slot.target().timeoutMillis() + " ms");
+            fail(timeoutError(slot.target(), connected));
         }
     }
 
+    @Override
+    public void abort() {
+        complete();
+    }
+
     private void succeed(long rttNanos) {
-        // A stalled loop may handle a late answer before the expired timeout task: it is still a timeout.
+        // A stalled loop may handle a late answer before the expired deadline: it is still a timeout.
         if (driver.nanoTime() - startNanos > TimeUnit.MILLISECONDS.toNanos(slot.target().timeoutMillis())) {
-            run();
+            timeout();
             return;
         }
         if (complete()) {
-            driver.onSuccess(this, rttNanos);
+            driver.onSuccess(slot, rttNanos);
         }
     }
 
     private void fail(String error) {
         if (complete()) {
-            driver.onFailure(this, error);
+            driver.onFailure(slot, error);
         }
     }
 
-    /** Marks the attempt done, releases its buffer, cancels its timeout and closes its channel. */
+    /** Marks the attempt done, releases its buffer and closes its channel. */
     private boolean complete() {
         if (done) {
             return false;
         }
         done = true;
-        if (timeout != null) {
-            timeout.cancel(false);
-        }
         if (received != null) {
             received.release();
             received = null;
@@ -241,11 +254,6 @@ final class ProbeAttempt extends ChannelInboundHandlerAdapter implements Channel
             channel.close();
         }
         return true;
-    }
-
-    /** Releases what is held when the channel was never created (registration failed). */
-    void failBeforeConnect(String error) {
-        fail(error);
     }
 
     static String describe(Throwable cause) {
@@ -270,6 +278,10 @@ final class ProbeAttempt extends ChannelInboundHandlerAdapter implements Channel
             out.append(c >= ' ' && c < 0x7f ? c : '?');
         }
         return out.toString();
+    }
+
+    static String echoPayloadText(long sequence) {
+        return String.format("VPROBE%010d", sequence % 10_000_000_000L);
     }
 
     static InetSocketAddress resolve(ProbeTarget target) {

@@ -372,7 +372,7 @@ public final class ProbeCore {
                 slot.ejections, stats.ewmaNanos(), stats.minNanos(), stats.jitterNanos(), stats.lastRttNanos(),
                 stats.lossRatio(), slot.health.consecutiveSuccesses(), slot.health.consecutiveFailures(),
                 slot.consecutivePassiveFailures, slot.probes, slot.probeFailures, slot.lastError,
-                slot.lastProbeEpochMillis, slot.stateSinceEpochMillis);
+                slot.lastProbeEpochMillis, slot.stateSinceEpochMillis, slot.connectionsOpened);
     }
 
     /**

@@ -7,10 +7,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -24,17 +22,24 @@ import dev.vantage.probe.ProbeKind;
 import dev.vantage.probe.ProbeTarget;
 
 /**
- * Runs the probes on one dedicated Netty event loop (never the proxy's): schedules each target with a jittered
- * interval, performs the probes, feeds results and passive reports to the {@link ProbeCore}, and publishes tables
- * coalesced over {@link #PUBLISH_DELAY_MILLIS}. Every field is owned by the probe thread except those documented
- * as thread-safe.
+ * Runs the probes on one dedicated Netty event loop (never the proxy's): keeps every target on one timer
+ * ({@link ProbeTimers}: one event-loop task armed at the earliest due slot, not a task per probe and per timeout),
+ * performs the probes (a fresh {@link ProbeAttempt} per TCP connect probe or per check of a target that does not reuse
+ * its connection, the target's {@link KeptAliveConnection} otherwise), feeds results and passive reports to the
+ * {@link ProbeCore}, and publishes tables coalesced over {@link #PUBLISH_DELAY_MILLIS}. Every field is owned by the
+ * probe thread except those documented as thread-safe.
  */
 public final class ProbeDriver implements AutoCloseable {
 
     /** Results within this window are published together, so 1 000 targets do not mean 1 000 table copies. */
     public static final long PUBLISH_DELAY_MILLIS = 5;
     private static final int PASSIVE_RING_BYTES = 1 << 16;
-    private static final long CLOSE_WAIT_MILLIS = 2_000;
+    /**
+     * Most due entries one timer task handles; the rest go to a new task scheduled right away, which Netty runs only
+     * after the I/O that is ready, so a thread that fell behind (a starved machine) keeps reading answers between
+     * batches instead of starting hundreds of probes and then reading all their answers too late.
+     */
+    static final int MAX_DUE_PER_TICK = 32;
 
     private final ProbeCore core;
     private final Transport transport;
@@ -42,16 +47,21 @@ public final class ProbeDriver implements AutoCloseable {
     private final EventLoop loop;
     private final PassiveRing passiveRing;
     private final SplittableRandom random;
-    private final Runnable publishTask = this::publishNow;
+    private final ProbeTimers timers = new ProbeTimers();
+    private final Runnable tickTask = this::onTick;
     private final Bootstrap connectBootstrap;
     private final Bootstrap conversationBootstrap;
     private volatile long threadId = -1;
-    private boolean publishScheduled;
+    private volatile long connectionsOpenedTotal;
+    private volatile long timerWakeupsTotal;
+    private ScheduledFuture<?> tick;
+    private long tickAtNanos;
+    private boolean publishPending;
+    private long publishAtNanos;
     private ScheduledFuture<?> ejectionTimer;
     private long ejectionTimerAtNanos;
     private long attemptSequence;
     private boolean closing;
-    private int inFlight;
 
     public ProbeDriver(ProbeCore core, Transport transport, String threadName, long randomSeed) {
         this.core = core;
@@ -62,9 +72,11 @@ public final class ProbeDriver implements AutoCloseable {
         this.loop = group.next();
         this.passiveRing = new PassiveRing(PASSIVE_RING_BYTES, loop, this::drainPassive);
         // Connect probes reset instead of FIN: no TIME_WAIT per probe on this side (what HAProxy does for checks).
+        // They read nothing, so no read is ever armed on their sockets.
         this.connectBootstrap = new Bootstrap().group(loop).channel(transport.channelClass())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0)
-                .option(ChannelOption.SO_LINGER, 0);
+                .option(ChannelOption.SO_LINGER, 0)
+                .option(ChannelOption.AUTO_READ, false);
         this.conversationBootstrap = new Bootstrap().group(loop).channel(transport.channelClass())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0)
                 .option(ChannelOption.TCP_NODELAY, true);
@@ -86,16 +98,15 @@ public final class ProbeDriver implements AutoCloseable {
             try {
                 ProbeCore.ApplyResult applied = core.applyTargets(targets, settings);
                 for (TargetSlot slot : applied.removed()) {
-                    if (slot.nextProbe != null) {
-                        slot.nextProbe.cancel(false);
-                        slot.nextProbe = null;
-                    }
+                    stop(slot);
                 }
+                long now = nanoTime();
                 for (TargetSlot slot : applied.added()) {
                     // A random first start spreads the targets over one interval, so they never probe in lockstep.
                     long intervalNanos = TimeUnit.MILLISECONDS.toNanos(slot.target().intervalMillis());
-                    scheduleProbe(slot, (long) (random.nextDouble() * intervalNanos));
+                    scheduleStart(slot, now + (long) (random.nextDouble() * intervalNanos));
                 }
+                armTick();
                 rescheduleEjectionTimer();
                 publishNow();
                 result.complete(applied);
@@ -126,6 +137,16 @@ public final class ProbeDriver implements AutoCloseable {
         return passiveRing.droppedTotal();
     }
 
+    /** Connections the probes opened: one per connect probe or fresh check, one per (re)connect of a kept-alive one. */
+    public long connectionsOpenedTotal() {
+        return connectionsOpenedTotal;
+    }
+
+    /** How many times the probe timer woke the probe thread (each wake-up starts or times out every due probe). */
+    public long timerWakeupsTotal() {
+        return timerWakeupsTotal;
+    }
+
     /** CPU time used by the probe thread so far, or -1 when the JVM cannot tell. */
     public long threadCpuNanos() {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
@@ -136,101 +157,201 @@ public final class ProbeDriver implements AutoCloseable {
         return threads.getThreadCpuTime(id);
     }
 
-    private void scheduleProbe(TargetSlot slot, long delayNanos) {
-        slot.nextProbe = loop.schedule(() -> runProbe(slot), Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+    /**
+     * Runs {@code task} on the probe thread: now when called there, else queued. A connect that fails before its
+     * channel is registered (no file descriptor left) completes its future on Netty's global executor, and every
+     * structure here belongs to the probe thread.
+     */
+    boolean onProbeThread(Runnable task) {
+        if (loop.inEventLoop()) {
+            return true;
+        }
+        loop.execute(task);
+        return false;
     }
 
-    private void runProbe(TargetSlot slot) {
-        slot.nextProbe = null;
+    Bootstrap conversationBootstrap() {
+        return conversationBootstrap;
+    }
+
+    void onConnectionOpened() {
+        connectionsOpenedTotal++;
+    }
+
+    /** Takes a removed or replaced slot off the timer and closes whatever it has open. */
+    private void stop(TargetSlot slot) {
+        timers.remove(slot);
+        ProbeInFlight probe = slot.inFlight;
+        slot.inFlight = null;
+        if (probe != null) {
+            probe.abort();
+        }
+        if (slot.keptAlive != null) {
+            slot.keptAlive.abort();
+            slot.keptAlive = null;
+        }
+    }
+
+    /** Plans the next start of {@code slot} at {@code startNanos}, rounded down to its grid. */
+    private void scheduleStart(TargetSlot slot, long startNanos) {
+        slot.plannedStartNanos = startNanos;
+        timers.schedule(slot, ProbeTimers.roundDown(startNanos, ProbeTimers.gridNanos(slot.target().intervalMillis())));
+    }
+
+    /** Keeps the event-loop task armed at the earliest of the timer's first entry and a pending publication. */
+    private void armTick() {
+        if (closing) {
+            return;
+        }
+        long due = timers.peekDueNanos();
+        if (publishPending && publishAtNanos - due < 0) {
+            due = publishAtNanos;
+        }
+        if (due == Long.MAX_VALUE) {
+            return;
+        }
+        if (tick != null) {
+            if (tickAtNanos - due <= 0) {
+                return; // armed early enough: the tick re-arms for what follows
+            }
+            tick.cancel(false);
+        }
+        tickAtNanos = due;
+        tick = loop.schedule(tickTask, Math.max(0, due - nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    private void onTick() {
+        tick = null;
+        timerWakeupsTotal++;
+        long now = nanoTime();
+        int handled = 0;
+        while (timers.peekDueNanos() - now <= 0 && !closing) {
+            if (handled++ == MAX_DUE_PER_TICK) {
+                tickAtNanos = now;
+                tick = loop.schedule(tickTask, 0, TimeUnit.NANOSECONDS);
+                return;
+            }
+            TargetSlot slot = timers.poll();
+            ProbeInFlight probe = slot.inFlight;
+            if (probe != null) {
+                probe.timeout();
+                if (slot.inFlight == probe) {
+                    // It did not report (it had already stopped): never let a target drop off the timer.
+                    probe.abort();
+                    core.onProbeFailure(slot, ProbeAttempt.timeoutError(slot.target(), false));
+                    afterResult(slot);
+                }
+            } else {
+                runProbe(slot, now);
+            }
+        }
+        if (publishPending && publishAtNanos - now <= 0) {
+            publishNow();
+        }
+        armTick();
+    }
+
+    private void runProbe(TargetSlot slot, long now) {
         if (slot.retired() || closing) {
             return;
         }
-        inFlight++;
-        ProbeAttempt attempt = null;
+        ProbeTarget target = slot.target();
+        // The deadline replaces the start on the timer; rounded up, a timeout is never declared early.
+        timers.schedule(slot, ProbeTimers.roundUp(now + TimeUnit.MILLISECONDS.toNanos(target.timeoutMillis()),
+                ProbeTimers.gridNanos(target.timeoutMillis())));
         try {
-            attempt = new ProbeAttempt(this, slot, nanoTime(), ++attemptSequence);
-            startAttempt(attempt);
-        } catch (RuntimeException e) {
-            // Scheduled tasks swallow exceptions: record it, so that a target never silently stops being probed.
-            if (attempt == null) {
-                core.onProbeFailure(slot, "probe error: " + e);
-                onAttemptDone();
-                afterFailureWithoutAttempt(slot);
+            InetSocketAddress address = slot.resolvedAddress;
+            if (address == null) {
+                address = ProbeAttempt.resolve(target);
+                if (address.isUnresolved()) {
+                    core.onProbeFailure(slot, "unknown host: " + target.address().host());
+                    afterResult(slot);
+                    return;
+                }
+                if (ProbeAttempt.isIpLiteral(target.address().host())) {
+                    // Nothing to look up again: keep it for the target's life. Names are resolved at every probe.
+                    slot.resolvedAddress = address;
+                }
+            }
+            if (target.reuseConnection()) {
+                KeptAliveConnection keptAlive = slot.keptAlive;
+                if (keptAlive == null) {
+                    keptAlive = new KeptAliveConnection(this, slot);
+                    slot.keptAlive = keptAlive;
+                }
+                slot.inFlight = keptAlive;
+                keptAlive.start(now, address);
             } else {
-                attempt.failBeforeConnect("probe error: " + e);
+                ProbeAttempt attempt = new ProbeAttempt(this, slot, now, ++attemptSequence);
+                slot.inFlight = attempt;
+                // One Bootstrap per kind, reused: the probe thread is its only user, and connect() reads the handler
+                // synchronously. The timer covers the connect, so Netty schedules no timer of its own.
+                Bootstrap bootstrap = target.kind() == ProbeKind.TCP_CONNECT ? connectBootstrap : conversationBootstrap;
+                slot.connectionsOpened++;
+                connectionsOpenedTotal++;
+                attempt.start(bootstrap.handler(attempt).connect(address));
+            }
+        } catch (RuntimeException e) {
+            // Record it, so that a target never silently stops being probed.
+            ProbeInFlight probe = slot.inFlight;
+            if (probe != null) {
+                probe.abort();
+                core.onProbeFailure(slot, "probe error: " + e);
+                afterResult(slot);
             }
         }
     }
 
-    private void startAttempt(ProbeAttempt attempt) {
-        TargetSlot slot = attempt.slot();
-        InetSocketAddress address = slot.resolvedAddress;
-        if (address == null) {
-            address = ProbeAttempt.resolve(slot.target());
-            if (address.isUnresolved()) {
-                attempt.failBeforeConnect("unknown host: " + slot.target().address().host());
-                return;
-            }
-            if (ProbeAttempt.isIpLiteral(slot.target().address().host())) {
-                // Nothing to look up again: keep it for the target's life. Names are resolved at every probe.
-                slot.resolvedAddress = address;
-            }
+    /** The probe in flight of {@code slot} passed; ignored when it was aborted or already completed. */
+    void onSuccess(TargetSlot slot, long rttNanos) {
+        if (slot.inFlight != null) {
+            core.onProbeSuccess(slot, rttNanos);
+            afterResult(slot);
         }
-        // One Bootstrap per kind, reused: the probe thread is its only user, and connect() reads the handler
-        // synchronously. The attempt's own timeout covers the connect, so Netty schedules no second timer.
-        Bootstrap bootstrap = slot.target().kind() == ProbeKind.TCP_CONNECT ? connectBootstrap : conversationBootstrap;
-        ChannelFuture connect = bootstrap.handler(attempt).connect(address);
-        attempt.start(connect);
     }
 
-    /** Called by every attempt exactly once, when it completes or fails before connecting. */
-    void onAttemptDone() {
-        inFlight--;
+    /** The probe in flight of {@code slot} failed; ignored when it was aborted or already completed. */
+    void onFailure(TargetSlot slot, String error) {
+        if (slot.inFlight != null) {
+            core.onProbeFailure(slot, error);
+            afterResult(slot);
+        }
     }
 
-    void onSuccess(ProbeAttempt attempt, long rttNanos) {
-        core.onProbeSuccess(attempt.slot(), rttNanos);
-        afterResult(attempt);
-    }
-
-    void onFailure(ProbeAttempt attempt, String error) {
-        core.onProbeFailure(attempt.slot(), error);
-        afterResult(attempt);
-    }
-
-    private void afterResult(ProbeAttempt attempt) {
-        onAttemptDone();
-        schedulePublish();
-        TargetSlot slot = attempt.slot();
+    private void afterResult(TargetSlot slot) {
+        slot.inFlight = null;
+        requestPublish();
         if (slot.retired() || closing) {
+            timers.remove(slot);
             return;
         }
         ProbeTarget target = slot.target();
         double jitterRatio = core.settings().jitterRatio();
         double factor = 1 + jitterRatio * (2 * random.nextDouble() - 1);
         long intervalNanos = (long) (TimeUnit.MILLISECONDS.toNanos(target.intervalMillis()) * factor);
-        // Start to start, but never closer than a quarter interval after the previous probe ended: a probe thread
-        // that falls behind (a starved machine) does not make up for it in a burst.
-        long delayNanos = Math.max(attempt.startNanos() + intervalNanos - nanoTime(), intervalNanos / 4);
-        scheduleProbe(slot, delayNanos);
-    }
-
-    private void afterFailureWithoutAttempt(TargetSlot slot) {
-        schedulePublish();
-        if (!slot.retired()) {
-            scheduleProbe(slot, TimeUnit.MILLISECONDS.toNanos(slot.target().intervalMillis()));
+        // Start to start from the planned start, but never closer than a quarter interval after this probe ended: a
+        // probe thread that falls behind (a starved machine) does not make up for it in a burst.
+        long now = nanoTime();
+        long next = slot.plannedStartNanos + intervalNanos;
+        if (next - (now + intervalNanos / 4) < 0) {
+            next = now + intervalNanos / 4;
         }
+        scheduleStart(slot, next);
+        armTick();
     }
 
-    private void schedulePublish() {
-        if (!publishScheduled) {
-            publishScheduled = true;
-            loop.schedule(publishTask, PUBLISH_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+    /** Publishes at the next timer wake-up at least {@link #PUBLISH_DELAY_MILLIS} from now. */
+    private void requestPublish() {
+        if (!publishPending) {
+            publishPending = true;
+            publishAtNanos = ProbeTimers.roundUp(nanoTime() + TimeUnit.MILLISECONDS.toNanos(PUBLISH_DELAY_MILLIS),
+                    ProbeTimers.COARSE_GRID_NANOS);
+            armTick();
         }
     }
 
     private void publishNow() {
-        publishScheduled = false;
+        publishPending = false;
         core.publish();
     }
 
@@ -264,24 +385,22 @@ public final class ProbeDriver implements AutoCloseable {
     }
 
     /**
-     * Stops starting probes, lets the ones in flight finish (each is bounded by its timeout, at most
-     * {@link #CLOSE_WAIT_MILLIS}), then stops the event loop; waits up to 5 s for the thread to end.
+     * Stops starting probes, abandons the ones in flight and closes every connection (their buffers are released as
+     * the channels close), then stops the event loop; waits up to 5 s for the thread to end.
      */
     @Override
     public void close() {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
         if (!loop.isShuttingDown()) {
-            while (true) {
-                io.netty.util.concurrent.Future<Integer> remaining = loop.submit(() -> {
-                    closing = true;
-                    return inFlight;
-                });
-                if (!remaining.awaitUninterruptibly(1, TimeUnit.SECONDS) || remaining.getNow() == null
-                        || remaining.getNow() == 0 || System.nanoTime() - deadline > 0) {
-                    break;
+            loop.submit(() -> {
+                closing = true;
+                if (tick != null) {
+                    tick.cancel(false);
+                    tick = null;
                 }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
-            }
+                for (TargetSlot slot : timers.slots()) {
+                    stop(slot);
+                }
+            }).awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }

@@ -16,7 +16,8 @@ public final class ProbeRendering {
     /** Global counters that are not part of the table. */
     public record Counters(String transport, long probesTotal, long probeFailuresTotal, long passiveReportsTotal,
                            long passiveReportsDroppedTotal, long ejectionsTotal, long ejectionsRefusedTotal,
-                           long listenerErrorsTotal, long threadCpuNanos) {
+                           long listenerErrorsTotal, long threadCpuNanos, long connectionsOpenedTotal,
+                           long timerWakeupsTotal) {
     }
 
     /** Appends every probe metric in the Prometheus text exposition format 0.0.4. */
@@ -45,6 +46,10 @@ public final class ProbeRendering {
         counter(out, "vantage_probe_ejections_total", "Outlier ejections.", counters.ejectionsTotal());
         counter(out, "vantage_probe_ejections_refused_total",
                 "Ejections refused because the group was at its maxEjectedRatio.", counters.ejectionsRefusedTotal());
+        counter(out, "vantage_probe_connections_opened_total", "Connections opened by the active probes.",
+                counters.connectionsOpenedTotal());
+        counter(out, "vantage_probe_timer_wakeups_total", "Wake-ups of the probe timer (each runs every due probe).",
+                counters.timerWakeupsTotal());
         counter(out, "vantage_probe_listener_errors_total", "Exceptions thrown by state change listeners.",
                 counters.listenerErrorsTotal());
         if (counters.threadCpuNanos() >= 0) {
@@ -98,6 +103,12 @@ public final class ProbeRendering {
         for (TargetStatus status : table.statuses()) {
             labels(out.append("vantage_probe_target_probe_failures_total"), status).append(' ')
                     .append(status.probeFailures()).append('\n');
+        }
+        header(out, "vantage_probe_target_connections_opened_total", "counter",
+                "Connections the probes of the target opened since it (re)started (reconnects, for reused ones).");
+        for (TargetStatus status : table.statuses()) {
+            labels(out.append("vantage_probe_target_connections_opened_total"), status).append(' ')
+                    .append(status.connectionsOpened()).append('\n');
         }
     }
 
@@ -202,6 +213,7 @@ public final class ProbeRendering {
         }
         out.append(",\"intervalMillis\":").append(target.intervalMillis());
         out.append(",\"timeoutMillis\":").append(target.timeoutMillis());
+        out.append(",\"reuseConnection\":").append(target.reuseConnection());
         out.append(",\"state\":\"").append(status.state().label()).append('"');
         out.append(",\"usable\":").append(status.usable());
         out.append(",\"ejected\":").append(status.ejected());
@@ -219,6 +231,7 @@ public final class ProbeRendering {
         out.append(",\"consecutivePassiveFailures\":").append(status.consecutivePassiveFailures());
         out.append(",\"probes\":").append(status.probes());
         out.append(",\"probeFailures\":").append(status.probeFailures());
+        out.append(",\"connectionsOpened\":").append(status.connectionsOpened());
         out.append(",\"lastError\":");
         if (status.lastError() == null) {
             out.append("null");

@@ -1,7 +1,6 @@
 package dev.vantage.probe.internal;
 
 import java.net.InetSocketAddress;
-import java.util.concurrent.ScheduledFuture;
 
 import dev.vantage.probe.ProbeTarget;
 import dev.vantage.probe.TargetStatus;
@@ -29,14 +28,22 @@ public final class TargetSlot {
     long probeFailures;
     String lastError;
     long lastProbeEpochMillis;
+    long connectionsOpened;
     long stateSinceEpochMillis;
     TargetStatus status;
 
     /** The target's address when it is an IP literal (never looked up again), else {@code null}. */
     InetSocketAddress resolvedAddress;
 
-    /** The probe driver's handle on the next scheduled probe of this slot (probe thread only). */
-    public ScheduledFuture<?> nextProbe;
+    /** {@link ProbeTimers}: when this slot is due (next start, or deadline of the probe in flight), heap index. */
+    long timerDueNanos;
+    int timerIndex = -1;
+    /** The unrounded start time the schedule aims at: intervals are drawn start to start from it. */
+    long plannedStartNanos;
+    /** The probe in flight, or {@code null}. */
+    ProbeInFlight inFlight;
+    /** The kept-alive connection of a target that reuses one, or {@code null}. */
+    KeptAliveConnection keptAlive;
 
     TargetSlot(int index, ProbeTarget target) {
         this.index = index;

@@ -15,14 +15,18 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.ReferenceCountUtil;
 
 import dev.vantage.config.HostPort;
@@ -36,13 +40,17 @@ import dev.vantage.probe.TargetStatus;
 
 /**
  * The cost of probing many targets, in two roles run as two processes so that the server's work is not counted:
- * {@code server} listens on N loopback ports (answers any bytes with a minimal HTTP 200 and closes), and {@code probe}
- * probes every port at the given interval and reports the CPU time of its own process (everything: probe thread,
- * GC, JIT) as a percentage of one core, per measurement window, plus the probe thread's own share.
+ * {@code server} listens on N loopback ports (answers every HTTP request with a minimal 200, keeping the connection
+ * open unless the request says {@code Connection: close}), and {@code probe} probes every port at the given interval,
+ * once per kind ({@code tcp} connect probes, {@code http} checks over kept-alive connections, {@code http_fresh}
+ * checks with a fresh connection each), and reports the CPU time of its own process (everything: probe thread, GC,
+ * JIT) as a percentage of one core, per measurement window, plus the probe thread's own share, against the goal and
+ * against the raw blocking connect floor measured in the same run.
  *
  * <pre>
  * server --targets 1000 --port-file F
- * probe  --port-file F --interval-millis 1000 --warmup-seconds 5 --window-seconds 10 --windows 3 [--kinds tcp,http]
+ * probe  --port-file F --interval-millis 1000 --warmup-seconds 5 --window-seconds 10 --windows 3
+ *        [--kinds tcp,http,http_fresh] [--transport auto|io_uring|epoll|nio]
  * </pre>
  */
 public final class ProbeCostMain {
@@ -55,7 +63,8 @@ public final class ProbeCostMain {
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || !(args[0].equals("server") || args[0].equals("probe"))) {
             System.err.println("usage: ProbeCostMain server|probe [--targets N] [--port-file F] [--interval-millis MS]"
-                    + " [--warmup-seconds S] [--window-seconds S] [--windows N] [--kinds tcp,http]");
+                    + " [--warmup-seconds S] [--window-seconds S] [--windows N] [--kinds tcp,http,http_fresh]"
+                    + " [--transport auto|io_uring|epoll|nio]");
             System.exit(2);
         }
         Options options = Options.parse(Arrays.copyOfRange(args, 1, args.length));
@@ -76,7 +85,7 @@ public final class ProbeCostMain {
             double warmupSeconds = 5;
             double windowSeconds = 10;
             int windows = 3;
-            List<String> kinds = List.of("tcp", "http");
+            List<String> kinds = List.of("tcp", "http", "http_fresh");
             ProbeTransport transport = ProbeTransport.AUTO;
             for (int i = 0; i < args.length; i += 2) {
                 if (i + 1 >= args.length) {
@@ -104,17 +113,29 @@ public final class ProbeCostMain {
         }
     }
 
-    /** Answers whatever arrives with a minimal HTTP 200 and closes; a connect probe's reset is simply closed. */
-    @ChannelHandler.Sharable
+    /**
+     * Answers every HTTP request with a minimal 200: keeps the connection open unless the request asks to close it
+     * (the kept-alive checks), closes it after the answer otherwise (the fresh checks). A connect probe's reset simply
+     * closes the channel.
+     */
     private static final class TinyHttp extends ChannelInboundHandlerAdapter {
-        private static final byte[] RESPONSE = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        private static final byte[] KEEP_ALIVE = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] CLOSE = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
                 .getBytes(StandardCharsets.US_ASCII);
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            boolean keepAlive = msg instanceof HttpRequest request && HttpUtil.isKeepAlive(request);
+            boolean request = msg instanceof HttpRequest;
             ReferenceCountUtil.release(msg);
-            if (ctx.channel().isActive() && ctx.channel().attr(ANSWERED).setIfAbsent(Boolean.TRUE) == null) {
-                ctx.writeAndFlush(Unpooled.wrappedBuffer(RESPONSE)).addListener(ChannelFutureListener.CLOSE);
+            if (!request || !ctx.channel().isActive()) {
+                return;
+            }
+            if (keepAlive) {
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(KEEP_ALIVE));
+            } else {
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(CLOSE)).addListener(ChannelFutureListener.CLOSE);
             }
         }
 
@@ -124,13 +145,17 @@ public final class ProbeCostMain {
         }
     }
 
-    private static final io.netty.util.AttributeKey<Boolean> ANSWERED = io.netty.util.AttributeKey.valueOf("answered");
-
     private static void serve(Options options) throws IOException, InterruptedException {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         List<Channel> servers = new ArrayList<>();
         StringBuilder ports = new StringBuilder();
-        TinyHttp handler = new TinyHttp();
+        ChannelInitializer<SocketChannel> handler = new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(SocketChannel channel) {
+                // The response encoder is not used: TinyHttp writes its two canned answers as bytes.
+                channel.pipeline().addLast(new HttpRequestDecoder(), new TinyHttp());
+            }
+        };
         for (int i = 0; i < options.targets(); i++) {
             Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                     .option(ChannelOption.SO_BACKLOG, 128)
@@ -160,17 +185,26 @@ public final class ProbeCostMain {
                 ProbeSettings.DEFAULT_JITTER_RATIO, 2, 3, 250, 0.1, 30_000, 0.5, 5);
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        double rawConnectShare = rawConnectShare(ports, options.intervalMillis());
+        // The floor is measured before the first kind and again right before the first result is printed; the
+        // median of the six rounds is the baseline (the machine's load drifts over a run).
+        double rawConnectShare = -1;
+        double[] floorBefore = rawConnectRounds(ports);
         try (LatencyProbes probes = LatencyProbes.builder().transport(options.transport()).build().start()) {
             for (String kind : options.kinds()) {
                 List<ProbeTarget> targets = new ArrayList<>();
                 for (int port : ports) {
                     HostPort address = new HostPort("127.0.0.1", port);
                     String id = kind + "/" + port;
-                    targets.add(kind.equals("http")
-                            ? ProbeTarget.http(id, "bench", address, "/healthz", 200, options.intervalMillis(),
-                                    settings.timeoutMillis())
-                            : ProbeTarget.tcp(id, "bench", address, options.intervalMillis(), settings.timeoutMillis()));
+                    targets.add(switch (kind) {
+                        case "tcp" -> ProbeTarget.tcp(id, "bench", address, options.intervalMillis(),
+                                settings.timeoutMillis());
+                        case "http" -> ProbeTarget.http(id, "bench", address, "/healthz", 200,
+                                options.intervalMillis(), settings.timeoutMillis());
+                        case "http_fresh" -> ProbeTarget.http(id, "bench", address, "/healthz", 200,
+                                options.intervalMillis(), settings.timeoutMillis()).withFreshConnections();
+                        default -> throw new IllegalArgumentException("--kinds: " + kind
+                                + " (expected: a comma-separated list of tcp, http, http_fresh)");
+                    });
                 }
                 probes.applyTargets(targets, settings).join();
                 sleepSeconds(options.warmupSeconds());
@@ -180,6 +214,9 @@ public final class ProbeCostMain {
                 double[] threadShares = new double[options.windows()];
                 double[] achievedRates = new double[options.windows()];
                 long failuresBefore = total(probes.table(), true);
+                long connections0 = probes.connectionsOpenedTotal();
+                long wakeups0 = probes.timerWakeupsTotal();
+                long measuredWall0 = System.nanoTime();
                 for (int w = 0; w < options.windows(); w++) {
                     long probes0 = total(probes.table(), false);
                     long wall0 = System.nanoTime();
@@ -197,6 +234,10 @@ public final class ProbeCostMain {
                     normalizedShares[w] = 100.0 * processCpu / probesDone * nominalProbesPerSecond / 1e9;
                     threadShares[w] = 100.0 * threadCpu / probesDone * nominalProbesPerSecond / 1e9;
                 }
+                double measuredSeconds = (System.nanoTime() - measuredWall0) / 1e9;
+                System.out.printf("# probe-cost kind=%s connections opened per second %.1f, probe timer wake-ups per"
+                                + " second %.1f%n", kind, (probes.connectionsOpenedTotal() - connections0) / measuredSeconds,
+                        (probes.timerWakeupsTotal() - wakeups0) / measuredSeconds);
                 ProbeTable table = probes.table();
                 long failures = total(table, true) - failuresBefore;
                 long healthy = table.statuses().stream().filter(s -> s.state() == HealthState.HEALTHY).count();
@@ -225,6 +266,10 @@ public final class ProbeCostMain {
                 double threadMedian = threadShares[threadShares.length / 2];
                 String target = ports.size() + "_targets_" + formatInterval(options.intervalMillis())
                         + (kind.equals("tcp") ? "" : "_" + kind);
+                if (rawConnectShare < 0) {
+                    rawConnectShare = rawConnectShare(floorBefore, rawConnectRounds(ports), ports.size(),
+                            options.intervalMillis());
+                }
                 System.out.printf("# probe-cost kind=%s targets=%d transport=%s windows=%d x %.1f s nominal_probes_per_s=%.0f"
                                 + " achieved_probes_per_s min/median/max=%.0f/%.0f/%.0f failures=%d healthy_at_end=%d%n",
                         kind, ports.size(), probes.transportName(), options.windows(), options.windowSeconds(),
@@ -241,20 +286,21 @@ public final class ProbeCostMain {
                         target, median, BASELINE_PERCENT, median / BASELINE_PERCENT);
                 System.out.printf("RESULT name=probe.thread_cpu_share target=%s value=%.2f unit=percent baseline=%.0f"
                                 + " ratio=%.3f%n", target, threadMedian, BASELINE_PERCENT, threadMedian / BASELINE_PERCENT);
-                if (kind.equals("tcp")) {
-                    System.out.printf("RESULT name=probe.cpu_vs_raw_connect target=%s value=%.2f unit=percent"
-                                    + " baseline=%.2f ratio=%.3f%n", target, median, rawConnectShare,
-                            median / rawConnectShare);
-                }
+                System.out.printf("RESULT name=probe.cpu_vs_raw_connect target=%s value=%.2f unit=percent"
+                                + " baseline=%.2f ratio=%.3f%n", target, median, rawConnectShare,
+                        median / rawConnectShare);
             }
         }
+        String floorTarget = ports.size() + "_targets_" + formatInterval(options.intervalMillis());
+        System.out.printf("RESULT name=probe.raw_connect_floor target=%s value=%.2f unit=percent baseline=%.0f"
+                + " ratio=%.3f%n", floorTarget, rawConnectShare, BASELINE_PERCENT, rawConnectShare / BASELINE_PERCENT);
     }
 
     /**
      * The floor: CPU of a plain blocking JDK connect + reset to every port (the kernel does both sides of a loopback
-     * handshake in the caller's context), scaled to the nominal probe rate, in percent of one core. Median of 3.
+     * handshake in the caller's context), in nanoseconds per connect, for 3 rounds over all ports.
      */
-    private static double rawConnectShare(List<Integer> ports, long intervalMillis) throws IOException {
+    private static double[] rawConnectRounds(List<Integer> ports) throws IOException {
         java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         double[] perConnectNanos = new double[3];
         for (int round = 0; round < perConnectNanos.length; round++) {
@@ -267,10 +313,20 @@ public final class ProbeCostMain {
             }
             perConnectNanos[round] = (double) (threads.getCurrentThreadCpuTime() - cpu0) / ports.size();
         }
-        Arrays.sort(perConnectNanos);
-        double share = 100.0 * perConnectNanos[1] * ports.size() * (1000.0 / intervalMillis) / 1e9;
-        System.out.printf("# probe-cost raw JDK blocking connect+reset: %.1f us CPU per connect -> %.2f %% of one core"
-                + " at %d connects/s%n", perConnectNanos[1] / 1e3, share, ports.size() * 1000 / intervalMillis);
+        return perConnectNanos;
+    }
+
+    /** The median of both sets of rounds, scaled to the nominal probe rate, in percent of one core. */
+    private static double rawConnectShare(double[] before, double[] after, int targets, long intervalMillis) {
+        double[] all = new double[before.length + after.length];
+        System.arraycopy(before, 0, all, 0, before.length);
+        System.arraycopy(after, 0, all, before.length, after.length);
+        Arrays.sort(all);
+        double median = (all[all.length / 2 - 1] + all[all.length / 2]) / 2;
+        double share = 100.0 * median * targets * (1000.0 / intervalMillis) / 1e9;
+        System.out.printf("# probe-cost raw JDK blocking connect+reset: %.1f us CPU per connect (min %.1f, max %.1f"
+                        + " over %d rounds) -> %.2f %% of one core at %d connects/s%n", median / 1e3, all[0] / 1e3,
+                all[all.length - 1] / 1e3, all.length, share, targets * 1000 / intervalMillis);
         return share;
     }
 
