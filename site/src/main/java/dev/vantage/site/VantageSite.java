@@ -1,7 +1,10 @@
 package dev.vantage.site;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -488,6 +491,9 @@ public final class VantageSite implements AutoCloseable {
     }
 
     private void registerAdminPaths(AdminServer admin) {
+        String statusPage = statusPage();
+        admin.register("GET", "/", r -> new AdminServer.Response(200, "text/html; charset=utf-8", statusPage));
+        admin.register("GET", "/status", r -> new AdminServer.Response(200, "text/html; charset=utf-8", statusPage));
         admin.register("GET", "/probes", r -> AdminServer.Response.json(probes.json()));
         routing.installAdmin(admin);
         admin.register("GET", "/mirrors", r -> AdminServer.Response.json(mirrorsJson()));
@@ -514,6 +520,18 @@ public final class VantageSite implements AutoCloseable {
         admin.addMetricsSource(out -> probes.appendPrometheus(out));
         admin.addMetricsSource(out -> out.append(replicationEngine.renderPrometheus()));
         admin.addMetricsSource(out -> out.append(predictor.metricsText()));
+    }
+
+    /** The status page (a resource of this module): renders the admin API's JSON views in the browser. */
+    private static String statusPage() {
+        try (InputStream in = VantageSite.class.getResourceAsStream("status.html")) {
+            if (in == null) {
+                throw new IllegalStateException("status.html: missing from the site module's resources");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("status.html: cannot be read", e);
+        }
     }
 
     /**
