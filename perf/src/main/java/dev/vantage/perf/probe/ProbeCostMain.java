@@ -226,8 +226,17 @@ public final class ProbeCostMain {
                     long wall = System.nanoTime() - wall0;
                     long processCpu = os.getProcessCpuTime() - process0;
                     long threadCpu = probes.probeThreadCpuNanos() - thread0;
-                    long probesDone = Math.max(1, total(probes.table(), false) - probes0);
+                    long probesDone = total(probes.table(), false) - probes0;
                     achievedRates[w] = probesDone * 1e9 / wall;
+                    if (probesDone < nominalProbesPerSecond * wall / 1e9 / 10) {
+                        // A window in which the machine stalled the process says nothing about a probe's cost.
+                        System.out.printf("# probe-cost kind=%s window %d: %d probes completed in %.1f s (the machine"
+                                + " stalled the process): not counted%n", kind, w + 1, probesDone, wall / 1e9);
+                        normalizedShares[w] = Double.NaN;
+                        measuredShares[w] = Double.NaN;
+                        threadShares[w] = Double.NaN;
+                        continue;
+                    }
                     measuredShares[w] = 100.0 * processCpu / wall;
                     // CPU per completed probe times the nominal rate: a starved machine that completes fewer probes
                     // than asked must not look cheaper than it is.
@@ -262,8 +271,8 @@ public final class ProbeCostMain {
                 Arrays.sort(measuredShares);
                 Arrays.sort(threadShares);
                 Arrays.sort(achievedRates);
-                double median = normalizedShares[normalizedShares.length / 2];
-                double threadMedian = threadShares[threadShares.length / 2];
+                double median = median(normalizedShares);
+                double threadMedian = median(threadShares);
                 String target = ports.size() + "_targets_" + formatInterval(options.intervalMillis())
                         + (kind.equals("tcp") ? "" : "_" + kind);
                 if (rawConnectShare < 0) {
@@ -278,10 +287,8 @@ public final class ProbeCostMain {
                 System.out.printf("# probe-cost kind=%s process_cpu_percent measured min/median/max=%.2f/%.2f/%.2f,"
                                 + " at the nominal rate min/median/max=%.2f/%.2f/%.2f;"
                                 + " probe thread at the nominal rate min/median/max=%.2f/%.2f/%.2f%n",
-                        kind, measuredShares[0], measuredShares[measuredShares.length / 2],
-                        measuredShares[measuredShares.length - 1], normalizedShares[0], median,
-                        normalizedShares[normalizedShares.length - 1], threadShares[0], threadMedian,
-                        threadShares[threadShares.length - 1]);
+                        kind, measuredShares[0], median(measuredShares), max(measuredShares), normalizedShares[0],
+                        median, max(normalizedShares), threadShares[0], threadMedian, max(threadShares));
                 System.out.printf("RESULT name=probe.cpu_share target=%s value=%.2f unit=percent baseline=%.0f ratio=%.3f%n",
                         target, median, BASELINE_PERCENT, median / BASELINE_PERCENT);
                 System.out.printf("RESULT name=probe.thread_cpu_share target=%s value=%.2f unit=percent baseline=%.0f"
@@ -328,6 +335,25 @@ public final class ProbeCostMain {
                         + " over %d rounds) -> %.2f %% of one core at %d connects/s%n", median / 1e3, all[0] / 1e3,
                 all[all.length - 1] / 1e3, all.length, share, targets * 1000 / intervalMillis);
         return share;
+    }
+
+    /** The median of the numbers of a sorted array, NaN (windows not counted, sorted last) left out. */
+    private static double median(double[] sorted) {
+        int valid = 0;
+        while (valid < sorted.length && !Double.isNaN(sorted[valid])) {
+            valid++;
+        }
+        return valid == 0 ? Double.NaN : (sorted[(valid - 1) / 2] + sorted[valid / 2]) / 2;
+    }
+
+    /** The largest number of a sorted array, NaN left out. */
+    private static double max(double[] sorted) {
+        for (int i = sorted.length - 1; i >= 0; i--) {
+            if (!Double.isNaN(sorted[i])) {
+                return sorted[i];
+            }
+        }
+        return Double.NaN;
     }
 
     private static long total(ProbeTable table, boolean failuresOnly) {
