@@ -249,7 +249,8 @@ public final class ProbeDriver implements AutoCloseable {
                     runProbe(slot, now);
                 }
             }
-            if (!moreDue && publishPending && publishAtNanos - now <= 0) {
+            // Also when more probes are due: a thread that stays behind must still publish what it measured.
+            if (publishPending && publishAtNanos - now <= 0) {
                 publishNow();
             }
         } finally {
