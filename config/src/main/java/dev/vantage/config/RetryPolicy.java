@@ -12,7 +12,8 @@ import java.util.Set;
  * @param retryOn             conditions, default {@code CONNECT_FAILURE, RESET}
  * @param budgetRatio         0..1, default 0.2
  * @param minRetriesPerSecond 0..100000, default 3
- * @param hedgeReads          default false; send a second copy of a slow GET/HEAD after the per-try timeout
+ * @param hedgeReads          default false; send a second copy of a GET/HEAD that has no response head after the
+ *                            route's recent p95 (the per-try timeout until enough samples) to another mirror
  */
 public record RetryPolicy(int maxRetries, long perTryTimeoutMillis, Set<RetryOn> retryOn, double budgetRatio,
                           int minRetriesPerSecond, boolean hedgeReads) {

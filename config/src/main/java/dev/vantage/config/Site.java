@@ -19,15 +19,31 @@ import java.util.Optional;
  * @param spotCapacityInstances     cheap interruptible instances available, &gt;= 0
  * @param listeners                 sockets for user traffic
  * @param upstreamGroups            backends at this site
+ * @param replicationTls            TLS between this site and its peers (replication), or {@code null} for plaintext
  */
 public record Site(String id, String region, GeoPoint location, HostPort replicationAddress, HostPort adminAddress,
                    String publicUrl, double costPerGb, double costPerInstanceHour, int capacityRequestsPerSecond,
-                   int spotCapacityInstances, List<Listener> listeners, List<UpstreamGroup> upstreamGroups) {
+                   int spotCapacityInstances, List<Listener> listeners, List<UpstreamGroup> upstreamGroups,
+                   InterSiteTls replicationTls) {
 
     public Site {
         Objects.requireNonNull(id, "id");
         listeners = listeners == null ? List.of() : List.copyOf(listeners);
         upstreamGroups = upstreamGroups == null ? List.of() : List.copyOf(upstreamGroups);
+    }
+
+    /** A site whose traffic with other sites is plaintext (no {@link #replicationTls()}). */
+    public Site(String id, String region, GeoPoint location, HostPort replicationAddress, HostPort adminAddress,
+                String publicUrl, double costPerGb, double costPerInstanceHour, int capacityRequestsPerSecond,
+                int spotCapacityInstances, List<Listener> listeners, List<UpstreamGroup> upstreamGroups) {
+        this(id, region, location, replicationAddress, adminAddress, publicUrl, costPerGb, costPerInstanceHour,
+                capacityRequestsPerSecond, spotCapacityInstances, listeners, upstreamGroups, null);
+    }
+
+    /** This site with {@code tls} (or plaintext when {@code null}) for its traffic with other sites. */
+    public Site withReplicationTls(InterSiteTls tls) {
+        return new Site(id, region, location, replicationAddress, adminAddress, publicUrl, costPerGb,
+                costPerInstanceHour, capacityRequestsPerSecond, spotCapacityInstances, listeners, upstreamGroups, tls);
     }
 
     /** The upstream group called {@code name} at this site. */

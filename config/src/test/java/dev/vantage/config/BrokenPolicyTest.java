@@ -36,6 +36,26 @@ class BrokenPolicyTest {
     }
 
     @Test
+    void shouldReportEveryMissingReplicationTlsFileWithItsPosition() {
+        String dir = DIR.toAbsolutePath() + java.io.File.separator + "certs" + java.io.File.separator;
+        assertThat(messages("missing-replication-tls-files.yaml")).containsExactly(
+                "missing-replication-tls-files.yaml:7:24 sites[0].replicationTls.certificateFile: certs/fra.pem"
+                        + " (expected: an existing file (resolved to " + dir + "fra.pem))",
+                "missing-replication-tls-files.yaml:8:23 sites[0].replicationTls.privateKeyFile: certs/fra.key"
+                        + " (expected: an existing file (resolved to " + dir + "fra.key))",
+                "missing-replication-tls-files.yaml:9:32 sites[0].replicationTls.trustedCertificatesFile: certs/ca.pem"
+                        + " (expected: an existing file (resolved to " + dir + "ca.pem))",
+                "missing-replication-tls-files.yaml:10:33 sites[0].replicationTls.requireClientCertificate: maybe"
+                        + " (expected: true or false)",
+                "missing-replication-tls-files.yaml:18:21 sites[1].replicationTls.privateKeyFile: missing"
+                        + " (expected: a file path)",
+                "missing-replication-tls-files.yaml:18:21 sites[1].replicationTls.trustedCertificatesFile: missing"
+                        + " (expected: a file path)",
+                "missing-replication-tls-files.yaml:18:39 sites[1].replicationTls.certificateFile: certs/sin.pem"
+                        + " (expected: an existing file (resolved to " + dir + "sin.pem))");
+    }
+
+    @Test
     void shouldReportDuplicateKeysAtTheSecondOccurrence() {
         assertThat(messages("duplicate-key.yaml")).containsExactly(
                 "duplicate-key.yaml:13:5 routes[0].name: duplicate key"

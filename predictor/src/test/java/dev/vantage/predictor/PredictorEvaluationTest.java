@@ -63,6 +63,8 @@ class PredictorEvaluationTest {
         assertThat(value(r, "ensemble", "smape")).isLessThan(value(r, "naive", "smape"));
         assertThat(value(r, "ensemble", "smape")).isBetween(0.0, 40.0);
         assertThat(value(r, "seasonal-naive", "mase")).isPositive();
+        assertThat(value(r, "ensemble", "pi95_coverage")).isBetween(0.5, 1.0);
+        assertThat(value(r, "ensemble", "pi95_scaled_width")).isGreaterThan(value(r, "ensemble", "pi80_scaled_width"));
     }
 
     @Test

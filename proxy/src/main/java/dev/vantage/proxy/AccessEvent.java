@@ -16,8 +16,29 @@ package dev.vantage.proxy;
  * @param requestBytes  request body bytes received from the client
  * @param responseBytes response bytes (head and body) sent to the client
  * @param clientAddress client IP address
+ * @param userLatitude  the user's latitude in degrees as resolved for routing, NaN when {@code UNKNOWN}
+ * @param userLongitude the user's longitude in degrees, NaN when {@code UNKNOWN}
+ * @param userLocationSource where the location came from
  */
 public record AccessEvent(long timeMillis, String userKey, String siteId, String resource, String route,
                           String upstream, String method, String path, int status, long latencyNanos,
-                          long requestBytes, long responseBytes, String clientAddress) {
+                          long requestBytes, long responseBytes, String clientAddress, double userLatitude,
+                          double userLongitude, UserLocationSource userLocationSource) {
+
+    public AccessEvent {
+        userLocationSource = userLocationSource == null ? UserLocationSource.UNKNOWN : userLocationSource;
+    }
+
+    /** An event without a user location. */
+    public AccessEvent(long timeMillis, String userKey, String siteId, String resource, String route,
+                       String upstream, String method, String path, int status, long latencyNanos,
+                       long requestBytes, long responseBytes, String clientAddress) {
+        this(timeMillis, userKey, siteId, resource, route, upstream, method, path, status, latencyNanos, requestBytes,
+                responseBytes, clientAddress, Double.NaN, Double.NaN, UserLocationSource.UNKNOWN);
+    }
+
+    /** Whether the location says where the user is (from the device header or the client address). */
+    public boolean hasUserLocation() {
+        return userLocationSource == UserLocationSource.HEADER || userLocationSource == UserLocationSource.CIDR;
+    }
 }

@@ -9,5 +9,10 @@ public enum AttemptOutcome {
     /** The connection closed or reset before a complete response head arrived. */
     RESET,
     /** No response head within the response timeout. */
-    TIMEOUT
+    TIMEOUT,
+    /**
+     * Abandoned without a response head because the other attempt of a hedged request answered first (its
+     * connection is closed, never pooled); the latency is how long it had waited, a lower bound of its real one.
+     */
+    CANCELLED
 }

@@ -30,8 +30,15 @@ public interface RoutingSelector {
      */
     void onResponse(Route route, RoutingTarget target, int status, long latencyNanos, long nowNanos);
 
-    /** An attempt at {@code target} failed (or was cancelled, e.g. the losing half of a hedge: pass {@code null}). */
+    /** An attempt at {@code target} failed: releases its pending slot and counts towards passive ejection. */
     void onFailure(RoutingTarget target, RoutingFailure failure);
+
+    /**
+     * An attempt at {@code target} was abandoned without a response after {@code waitedNanos} (the losing half of a
+     * hedged read): releases its pending slot, and since the wait is a lower bound of its response time, raises
+     * the target's peak-EWMA to it when higher. Not a failure: no ejection counting.
+     */
+    void onCancelled(RoutingTarget target, long waitedNanos, long nowNanos);
 
     /**
      * Whether a failed attempt may be retried: idempotent method, a condition the route retries on, fewer than its
@@ -46,13 +53,16 @@ public interface RoutingSelector {
 
     /**
      * When to send a hedged copy of a safe request on {@code route}: its recent p95 response time (capped by the
-     * per-try timeout), or -1 when the route does not hedge, the method is not GET/HEAD, or too few responses were
-     * seen yet. Call {@link #hedgeSent} when the copy actually goes out.
+     * per-try timeout), the per-try timeout while fewer than 20 responses were seen in the window, or -1 when the
+     * route does not hedge or the method is not GET/HEAD.
      */
     long hedgeDelayNanos(Route route, CharSequence method);
 
-    /** Counts a hedged copy that was sent. */
-    void hedgeSent(Route route);
+    /**
+     * Whether a hedged copy of a GET/HEAD on {@code route} may go out now: the route hedges and its retry budget
+     * has a token (which this call withdraws). Counted either way. Then {@link #selectAnother} picks its target.
+     */
+    boolean tryHedge(Route route, CharSequence method);
 
     /**
      * The shadow mirror that also receives a copy of this request, or {@code null}: only for GET/HEAD, for
@@ -63,8 +73,8 @@ public interface RoutingSelector {
     RoutingTarget shadowTarget(Route route, RoutingRequest request, RoutingTarget chosen);
 
     /**
-     * Compares the shadow's response with the user's into counters: status, then the declared Content-Length
-     * (lengths of -1, i.e. not declared, are not compared).
+     * Compares the shadow's response with the user's into counters: status, then the response body length in bytes
+     * as counted on the wire (whatever the framing; a length of -1, i.e. unknown, is not compared).
      */
     void onShadowResult(Route route, RoutingTarget shadow, int userStatus, long userLengthBytes, int shadowStatus,
                         long shadowLengthBytes, long shadowLatencyNanos);

@@ -62,6 +62,13 @@ public interface Selection {
     void resource(CharSequence resourceId);
 
     /**
+     * The user's location the selector resolved, written to the access event (default: none). The default
+     * implementation ignores it.
+     */
+    default void userLocation(double latitudeDegrees, double longitudeDegrees, UserLocationSource source) {
+    }
+
+    /**
      * Also sends a copy of this request to {@code shadow} (shadow traffic). Honoured for GET and HEAD requests
      * without a body on their first attempt; the copy goes out on its own connection, its response is read,
      * counted and dropped, and its outcome is reported to {@link UpstreamSelector#onShadowEnd}. It never delays or

@@ -13,6 +13,12 @@ import dev.vantage.proxy.internal.LeastPendingP2cSelector;
  * (no request body, nothing sent to the client yet) the proxy calls {@link #select} again with
  * {@link Selection#attempt()} + 1 and the failed endpoint {@linkplain Selection#isExcluded excluded}.
  *
+ * <p>Hedged reads: for a GET or HEAD without a body the proxy asks {@link #hedgeDelayNanos} once; when the first
+ * attempt has no response head after that delay it calls {@link #selectHedge} and, when that forwards, sends a second
+ * attempt to the chosen upstream while the first one keeps waiting. The first response head wins and is relayed;
+ * the other attempt is reported with {@link AttemptOutcome#CANCELLED} and its connection closed. While both are in
+ * flight, the failure of one only ends that one (no retry); the survivor carries on alone.
+ *
  * <p>Threading: one instance serves every event loop, so implementations must be thread-safe; calls come from the
  * request's event loop and must neither block nor allocate per call (read snapshots through volatile fields, keep
  * per-upstream state in arrays indexed by {@link UpstreamEndpoint#index()}).
@@ -54,11 +60,43 @@ public interface UpstreamSelector {
      * Reports the end of a proxied exchange (the response was fully relayed to the client), on the request's event
      * loop; {@code request} views the finished request for the duration of the call. Used to compare shadow copies.
      *
-     * @param status               the status relayed to the client
-     * @param contentLengthBytes   the upstream response's declared Content-Length, or -1 when it had none
+     * @param status     the status relayed to the client
+     * @param bodyBytes  the response body bytes the upstream sent (counted whatever the framing: Content-Length,
+     *                   chunked (payload only) or until close); 0 for a response without a body
      */
     default void onExchangeEnd(Route route, ProxyRequest request, UpstreamEndpoint upstream, int status,
-                               long contentLengthBytes) {
+                               long bodyBytes) {
+    }
+
+    /**
+     * How long the first attempt of this GET/HEAD request may wait for its response head before a hedged copy is
+     * sent, in nanoseconds; -1 (the default) for no hedging. Asked once per request, right after {@link #select}
+     * forwarded its first attempt.
+     */
+    default long hedgeDelayNanos(Route route, ProxyRequest request) {
+        return -1;
+    }
+
+    /**
+     * Chooses the upstream of a hedged copy (the first attempt's upstream is {@linkplain Selection#isExcluded
+     * excluded}): {@link Selection#forward} sends it, anything else sends nothing. An implementation charges the
+     * copy to its retry budget here. The default sends no hedge.
+     */
+    default void selectHedge(Route route, ProxyRequest request, Selection selection) {
+    }
+
+    /**
+     * A client connection sends its first request for {@code tenantId} (or its first after requests for another
+     * tenant, which was released first): admit it, or return false when the tenant is at its connection limit (the
+     * proxy answers 429 with {@code Retry-After} and closes the connection). Every admission is matched by one
+     * {@link #releaseTenantConnection} when the connection closes or moves to another tenant. Default: admit.
+     */
+    default boolean admitTenantConnection(String tenantId) {
+        return true;
+    }
+
+    /** Releases a connection admitted by {@link #admitTenantConnection}. */
+    default void releaseTenantConnection(String tenantId) {
     }
 
     /** Called on the reload thread after a new topology is published (and once at start). */

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * Runs Netty's leak detector at PARANOID level (every buffer tracked) and fails the test class when any buffer was
  * garbage collected without being released. Installs its detector factory before any buffer class is used.
  */
-final class LeakDetectionExtension implements AfterAllCallback {
+public final class LeakDetectionExtension implements AfterAllCallback {
 
     static final List<String> LEAKS = new CopyOnWriteArrayList<>();
 

@@ -23,6 +23,7 @@ import java.util.function.Function;
 import dev.vantage.config.Schedule;
 import dev.vantage.config.ScheduleKind;
 import dev.vantage.config.TimeWindow;
+import dev.vantage.replication.internal.FrameCodec;
 import dev.vantage.replication.internal.ReceiverServer;
 import dev.vantage.replication.internal.SenderSession;
 import dev.vantage.replication.internal.Transport;
@@ -34,6 +35,11 @@ import dev.vantage.replication.internal.Transport;
  * <p>Threading: every method is thread-safe and returns at once; syncs run on the engine's own threads (one per
  * running sync plus its pipeline threads). At most one sync per (resource, peer) runs at a time: asking for another
  * while one runs returns the running one's future.
+ *
+ * <p>Multi-master: {@link #replicaVolume} opens this site's writable copy of a resource with block versions; syncs
+ * from it are multi-master sessions, and this engine's receivers apply multi-master sessions into the same instance,
+ * so one copy both sends its writes and resolves its peers' (see {@link Volume#applyVersioned}). Run one sync per
+ * peer replica in each direction (each replica schedules a delta stream to every other one) and the copies converge.
  */
 public final class ReplicationEngine implements AutoCloseable {
 
@@ -43,6 +49,7 @@ public final class ReplicationEngine implements AutoCloseable {
     private final ExecutorService syncThreads;
     private final ScheduledExecutorService scheduler;
     private final Map<Path, Volume> volumes = new ConcurrentHashMap<>();
+    private final Map<String, Volume> replicas = new ConcurrentHashMap<>();
     private final Map<String, StreamState> streams = new ConcurrentHashMap<>();
     private final List<ReceiverServer> receivers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -61,6 +68,8 @@ public final class ReplicationEngine implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        // The first session of a short-lived process (vantage replicate) would otherwise wait for this after its scan.
+        scheduler.execute(FrameCodec::warmUp);
     }
 
     /** An engine for site {@code siteId} using the system clock. */
@@ -90,7 +99,22 @@ public final class ReplicationEngine implements AutoCloseable {
 
     /** Starts a receiver on {@code listen} that stores each resource at the path {@code volumeFor} gives. */
     public ReceiverEndpoint startReceiver(InetSocketAddress listen, Function<String, Path> volumeFor) throws IOException {
-        ReceiverServer server = new ReceiverServer(transport, listen, volumeFor, clock).start();
+        ReceiverServer server = new ReceiverServer(transport, listen, volumeFor, clock,
+                new ReceiverServer.ReplicaVolumes() {
+                    @Override
+                    public Volume open(String resourceId, Path path, int blockSizeBytes) throws IOException {
+                        return replicaVolume(resourceId, path, blockSizeBytes, null);
+                    }
+
+                    @Override
+                    public void release(String resourceId, Path path) throws IOException {
+                        Volume v = volumes.remove(path.toAbsolutePath().normalize());
+                        replicas.remove(resourceId, v);
+                        if (v != null) {
+                            v.close();
+                        }
+                    }
+                }).start();
         receivers.add(server);
         return new ReceiverEndpoint() {
             @Override
@@ -161,6 +185,43 @@ public final class ReplicationEngine implements AutoCloseable {
     }
 
     /**
+     * This site's writable multi-master copy of {@code resourceId} at {@code path}: the shared volume of
+     * {@link #volume} with block versions written by this engine's site id (see {@link Volume#enableMultiMaster}).
+     * Local writes through it are versioned, syncs from it are multi-master sessions, and this engine's receivers
+     * apply its peers' sessions into it.
+     */
+    public Volume replicaVolume(String resourceId, Path path, int blockSizeBytes, Path stateDir) throws IOException {
+        Volume v = volume(path, blockSizeBytes, stateDir);
+        v.enableMultiMaster(siteId, clock::millis);
+        replicas.putIfAbsent(resourceId, v);
+        return v;
+    }
+
+    /** The losing versions kept at this site's multi-master copies, by resource id. */
+    public Map<String, List<ConflictRecord>> conflicts() {
+        Map<String, List<ConflictRecord>> all = new java.util.TreeMap<>();
+        replicas.forEach((resourceId, v) -> all.put(resourceId, v.conflicts()));
+        return all;
+    }
+
+    /** {@link #conflicts()} as a JSON document for the admin API. */
+    public String conflictsJson() {
+        StringBuilder b = new StringBuilder("{\"site\":").append(Json.quote(siteId)).append(",\"resources\":[");
+        String sep = "";
+        for (Map.Entry<String, List<ConflictRecord>> e : conflicts().entrySet()) {
+            b.append(sep).append("{\"resource\":").append(Json.quote(e.getKey())).append(",\"conflicts\":[");
+            String inner = "";
+            for (ConflictRecord r : e.getValue()) {
+                b.append(inner).append(r.toJson());
+                inner = ",";
+            }
+            b.append("]}");
+            sep = ",";
+        }
+        return b.append("]}").toString();
+    }
+
+    /**
      * Runs a sync now. The future completes when the destination has durably acknowledged every planned block, or
      * fails after {@code maxAttempts} sessions (each new session resumes from the destination's last durable ack).
      */
@@ -203,7 +264,7 @@ public final class ReplicationEngine implements AutoCloseable {
                             stats.referencesSent.get(), stats.framesResent.get(), outcome.sentThisAttempt(),
                             stats.rawBytesSent.get(), stats.wireBytes.get(), attempt, outcome.lastSequence(),
                             System.nanoTime() - start, stats.frameBytesPerSecond(),
-                            stats.lastNackReason);
+                            stats.lastNackReason, stats.patchesSent.get());
                     stream.finished(result, volume.dirtyCount(request.peerId()), clock.millis());
                     if (request.listener() != null) {
                         request.listener().accept(stream.progress(start));
@@ -375,6 +436,14 @@ public final class ReplicationEngine implements AutoCloseable {
             receiverCounter(b, "vantage_replication_syncs_total", addr, c.syncs.get());
             receiverCounter(b, "vantage_replication_refused_sessions_total", addr, c.sessionsRefused.get());
             receiverCounter(b, "vantage_replication_received_wire_bytes_total", addr, c.wireBytes.get());
+            receiverCounter(b, "vantage_replication_already_known_blocks_total", addr, c.framesAlreadyKnown.get());
+            receiverCounter(b, "vantage_replication_resolved_conflicts_total", addr, c.conflicts.get());
+        }
+        header(b, "vantage_replication_conflicts_kept", "gauge",
+                "Losing versions kept in the conflict store of this site's multi-master copy.");
+        for (Map.Entry<String, List<ConflictRecord>> e : conflicts().entrySet()) {
+            b.append("vantage_replication_conflicts_kept{resource=\"").append(e.getKey()).append("\"} ")
+                    .append(e.getValue().size()).append('\n');
         }
         if (now < 0) {
             b.setLength(0);
@@ -407,7 +476,13 @@ public final class ReplicationEngine implements AutoCloseable {
         for (int i = 0; i < all.size(); i++) {
             b.append(i == 0 ? "" : ",").append(all.get(i).toJson());
         }
-        return b.append("]}").toString();
+        b.append("],\"conflictsKept\":{");
+        String sep = "";
+        for (Map.Entry<String, List<ConflictRecord>> e : conflicts().entrySet()) {
+            b.append(sep).append(Json.quote(e.getKey())).append(':').append(e.getValue().size());
+            sep = ",";
+        }
+        return b.append("}}").toString();
     }
 
     private static String key(String resourceId, String peerId) {

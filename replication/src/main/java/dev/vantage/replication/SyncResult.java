@@ -17,9 +17,10 @@ package dev.vantage.replication;
  * @param frameBytesPerSecond   rate of block frames on the wire between the first and the last (what the throttle
  *                              limits), 0 when fewer than two were sent
  * @param lastNackReason        why the destination last asked for a frame again, or {@code null}
+ * @param patchesSent           of {@code blocksSent}, those sent as the sub-blocks that differ at the destination
  */
 public record SyncResult(long blocksPlanned, long blocksSkipped, long blocksSent, long referencesSent,
                          long framesResent, long lastAttemptBlocksSent, long rawBytesSent, long wireBytes,
                          int attempts, long lastSequence, long durationNanos,
-                         double frameBytesPerSecond, String lastNackReason) {
+                         double frameBytesPerSecond, String lastNackReason, long patchesSent) {
 }

@@ -24,6 +24,54 @@ public final class VersionVector {
         return new VersionVector(counters);
     }
 
+    /** Every non-zero counter by site id, in site order. */
+    public Map<String, Long> counters() {
+        return new TreeMap<>(counters);
+    }
+
+    /** Whether no site has written (the version of a block nobody wrote through a versioned volume). */
+    public boolean isEmpty() {
+        return counters.isEmpty();
+    }
+
+    /** The wire form {@code site=n,site=n} in site order; empty for {@link #EMPTY}. */
+    public String toWire() {
+        StringBuilder b = new StringBuilder();
+        new TreeMap<>(counters).forEach((site, n) -> b.append(b.length() == 0 ? "" : ",").append(site).append('=')
+                .append(n));
+        return b.toString();
+    }
+
+    /** Parses {@link #toWire()}'s form; site ids are letters, digits, '.', '_' or '-', counters >= 1. */
+    public static VersionVector parse(CharSequence wire) {
+        Map<String, Long> parsed = new TreeMap<>();
+        String text = wire.toString();
+        if (text.isEmpty()) {
+            return EMPTY;
+        }
+        for (String entry : text.split(",", -1)) {
+            int eq = entry.indexOf('=');
+            String site = eq < 0 ? "" : entry.substring(0, eq);
+            long n;
+            try {
+                n = eq < 0 ? 0 : Long.parseLong(entry.substring(eq + 1));
+            } catch (NumberFormatException e) {
+                n = 0;
+            }
+            if (!validSiteId(site) || n < 1 || parsed.put(site, n) != null) {
+                throw new IllegalArgumentException("version vector entry: '" + entry + "' in '" + text
+                        + "' (expected: site=counter, a unique site id of letters, digits, '.', '_' or '-' and a"
+                        + " counter >= 1)");
+            }
+        }
+        return new VersionVector(parsed);
+    }
+
+    /** Whether {@code siteId} may name a writer in a version vector: 1..64 of letters, digits, '.', '_' or '-'. */
+    public static boolean validSiteId(String siteId) {
+        return siteId != null && siteId.matches("[A-Za-z0-9._-]{1,64}");
+    }
+
     public long counter(String siteId) {
         return counters.getOrDefault(siteId, 0L);
     }

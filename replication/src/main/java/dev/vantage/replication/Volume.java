@@ -12,10 +12,13 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import dev.vantage.replication.internal.BlockHasher;
 import dev.vantage.replication.internal.BlockManifest;
+import dev.vantage.replication.internal.ConflictStore;
 import dev.vantage.replication.internal.DirtyBitmap;
+import dev.vantage.replication.internal.VersionTable;
 
 /**
  * A file of fixed-size blocks with per-peer persistent dirty bitmaps and a manifest of XXH3-128 block hashes, kept
@@ -29,13 +32,34 @@ import dev.vantage.replication.internal.DirtyBitmap;
  * peer's bitmap, so a crash never loses a change. The manifest on disk claims to match the file only when its
  * recorded size and modification time equal the file's; any write clears that record first, so a crash mid-write
  * forces a rescan on the next open.
+ *
+ * <p>Multi-master ({@link #enableMultiMaster}): every block also has a version (version vector, hybrid logical clock,
+ * writer site) in {@code versions.bin} of the state directory. A local {@link #write} ticks the clock and this
+ * site's counter and makes the version durable before the data is written; {@link #applyVersioned} compares a
+ * replicated version with the local one and applies, skips, or resolves a conflict last-writer-wins by (HLC, site
+ * id), keeping the losing bytes durably in {@code FILE.conflicts/} before anything is overwritten or acknowledged.
  */
 public final class Volume implements AutoCloseable {
+
+    /** What {@link #applyVersioned} did with a replicated block. */
+    public enum ApplyOutcome {
+        /** The incoming version came after the local one: written. */
+        APPLIED,
+        /** The local version already includes the incoming one: nothing written. */
+        ALREADY_KNOWN,
+        /** Concurrent, the local version won: the incoming one went to the conflict store. */
+        CONFLICT_KEPT_LOCAL,
+        /** Concurrent, the incoming version won: the local one went to the conflict store, then was overwritten. */
+        CONFLICT_TOOK_REMOTE
+    }
 
     public static final int DEFAULT_BLOCK_SIZE_BYTES = 65_536;
     public static final int MIN_BLOCK_SIZE_BYTES = 4_096;
     public static final int MAX_BLOCK_SIZE_BYTES = 1_048_576;
     private static final String STATE_SUFFIX = ".vantage";
+    /** Scans hash on this many threads at most (the 2-core machines Vantage runs on). */
+    private static final int SCAN_THREADS = 2;
+    private static final int SCAN_CHUNK_BLOCKS = 64;
 
     private final Path file;
     private final Path stateDir;
@@ -47,6 +71,12 @@ public final class Volume implements AutoCloseable {
     private final long[] hashScratch = new long[2];
     private int[] writeGenerations;
     private long trustedModifiedNanos = -1;
+    private String siteId;
+    private HybridLogicalClock hlc;
+    private LongSupplier wallMillis;
+    private VersionTable versions;
+    private ConflictStore conflictStore;
+    private volatile String preferredWriter;
 
     private Volume(Path file, Path stateDir, int blockSizeBytes, FileChannel channel, BlockManifest manifest,
                    long blockCount) {
@@ -171,6 +201,9 @@ public final class Volume implements AutoCloseable {
         for (DirtyBitmap tracker : trackers.values()) {
             tracker.markRange(first, last, true);
         }
+        if (versions != null) {
+            recordLocalWrites(first, last);
+        }
         for (long b = first; b <= last; b++) {
             bumpGeneration(b);
             manifest.forget(b);
@@ -201,6 +234,9 @@ public final class Volume implements AutoCloseable {
         for (DirtyBitmap tracker : trackers.values()) {
             tracker.force();
         }
+        if (versions != null) {
+            versions.flushPending();
+        }
     }
 
     /**
@@ -212,6 +248,13 @@ public final class Volume implements AutoCloseable {
         channel.force(false);
         manifest.invalidateRecord();
         manifest.saveEntries();
+        if (versions != null) {
+            // Dirty marks before versions: a version on disk must never claim a block its peers may not get.
+            for (DirtyBitmap tracker : trackers.values()) {
+                tracker.force();
+            }
+            versions.flushPending();
+        }
     }
 
     /**
@@ -227,18 +270,29 @@ public final class Volume implements AutoCloseable {
         long blocks = blocksFor(size, blockSizeBytes);
         long hashed = 0;
         long changed = 0;
+        long[] todo = new long[(int) blocks];
+        int count = 0;
         for (long b = 0; b < blocks; b++) {
-            if (!full && manifest.isKnown(b)) {
-                continue;
+            if (full || !manifest.isKnown(b)) {
+                todo[count++] = b;
             }
-            int length = readBlock(b, scanBuffer, size);
-            BlockHasher.hash(scanBuffer, 0, length, hashScratch);
+        }
+        long[] fresh = hashBlocks(todo, count, size);
+        for (int i = 0; i < count; i++) {
+            long b = todo[i];
+            hashScratch[0] = fresh[2 * i];
+            hashScratch[1] = fresh[2 * i + 1];
             hashed++;
             if (!manifest.matches(b, hashScratch[0], hashScratch[1])) {
                 if (manifest.isKnown(b) || full) {
                     changed++;
                     for (DirtyBitmap tracker : trackers.values()) {
                         tracker.markRange(b, b, false);
+                    }
+                    if (versions != null && manifest.isKnown(b)) {
+                        // Changed behind the API's back since it was last hashed: a local write. A block of unknown
+                        // hash was either written through the API (already versioned) or never hashed (a new copy).
+                        versions.set(b, versions.vector(b).increment(siteId), hlc.now(), siteId, false);
                     }
                     bumpGeneration(b);
                 }
@@ -249,10 +303,91 @@ public final class Volume implements AutoCloseable {
         for (DirtyBitmap tracker : trackers.values()) {
             tracker.force();
         }
+        if (versions != null) {
+            versions.flushPending();
+        }
         manifest.record(size, modified);
         manifest.save();
         trustedModifiedNanos = modified;
         return new ScanResult(hashed, changed, full, System.nanoTime() - start);
+    }
+
+    /**
+     * Hashes blocks {@code indexes[0..count)} of a volume of {@code size} bytes on up to {@link #SCAN_THREADS}
+     * threads (each reading runs of consecutive blocks); returns their hashes, two longs each, in that order.
+     */
+    private long[] hashBlocks(long[] indexes, int count, long size) throws IOException {
+        long[] out = new long[2 * count];
+        int threads = Math.min(SCAN_THREADS, Math.min(Runtime.getRuntime().availableProcessors(),
+                count / SCAN_CHUNK_BLOCKS));
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        IOException[] failure = new IOException[1];
+        Runnable worker = () -> {
+            ByteBuffer buffer = threads <= 1 ? scanBuffer : ByteBuffer.allocateDirect(blockSizeBytes);
+            long[] h = new long[2];
+            try {
+                for (int first = next.getAndAdd(SCAN_CHUNK_BLOCKS); first < count;
+                     first = next.getAndAdd(SCAN_CHUNK_BLOCKS)) {
+                    for (int i = first; i < Math.min(count, first + SCAN_CHUNK_BLOCKS); i++) {
+                        int length = readBlock(indexes[i], buffer, size);
+                        BlockHasher.hash(buffer, 0, length, h);
+                        out[2 * i] = h[0];
+                        out[2 * i + 1] = h[1];
+                    }
+                }
+            } catch (IOException e) {
+                synchronized (failure) {
+                    failure[0] = e;
+                }
+            }
+        };
+        if (threads <= 1) {
+            worker.run();
+        } else {
+            Thread[] helpers = new Thread[threads - 1];
+            for (int t = 0; t < helpers.length; t++) {
+                helpers[t] = new Thread(worker, "vantage-scan-" + t);
+                helpers[t].setDaemon(true);
+                helpers[t].start();
+            }
+            worker.run();
+            for (Thread t : helpers) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("volume " + file + ": scan interrupted", e);
+                }
+            }
+        }
+        synchronized (failure) {
+            if (failure[0] != null) {
+                throw failure[0];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Records that the manifest matches the file when the file still has the size and modification time it had
+     * when a pass that hashed every block (a full sync) began, and no block's hash is unknown: the next
+     * {@link #scan()} (or the next process) then trusts it instead of rereading everything. Returns whether it did.
+     */
+    public synchronized boolean trustIfUnchangedSince(long sizeBytes, long modifiedNanos) throws IOException {
+        if (sizeBytes != sizeBytes() || modifiedNanos != modifiedNanos()) {
+            return false;
+        }
+        long blocks = blocksFor(sizeBytes, blockSizeBytes);
+        for (long b = 0; b < blocks; b++) {
+            if (!manifest.isKnown(b)) {
+                return false;
+            }
+        }
+        manifest.truncate(blocks);
+        manifest.record(sizeBytes, modifiedNanos);
+        manifest.save();
+        trustedModifiedNanos = modifiedNanos;
+        return true;
     }
 
     private void rehashUnknown() throws IOException {
@@ -372,9 +507,18 @@ public final class Volume implements AutoCloseable {
      * of a batch makes it durable (data first, then the manifest).
      */
     public synchronized void applyBlock(long index, ByteBuffer data, long hashHigh, long hashLow) throws IOException {
+        writeReplicated(index, data, hashHigh, hashLow, null);
+    }
+
+    /** Writes a replicated block and marks it dirty for every peer but {@code exceptPeer} (null: every peer). */
+    private void writeReplicated(long index, ByteBuffer data, long hashHigh, long hashLow, String exceptPeer)
+            throws IOException {
         manifest.invalidateRecord();
-        for (DirtyBitmap tracker : trackers.values()) {
-            tracker.markRange(index, index, false);
+        String excluded = exceptPeer == null ? null : sanitize(exceptPeer);
+        for (Map.Entry<String, DirtyBitmap> tracker : trackers.entrySet()) {
+            if (!tracker.getKey().equals(excluded)) {
+                tracker.getValue().markRange(index, index, false);
+            }
         }
         bumpGeneration(index);
         boolean trusted = trustedModifiedNanos != -1 && trustedModifiedNanos == modifiedNanos();
@@ -434,7 +578,8 @@ public final class Volume implements AutoCloseable {
         writeGenerations[(int) index]++;
     }
 
-    private long modifiedNanos() {
+    /** The file's modification time in nanoseconds since the epoch. */
+    public long modifiedNanos() {
         try {
             return Files.getLastModifiedTime(file).to(TimeUnit.NANOSECONDS);
         } catch (IOException e) {
@@ -446,8 +591,191 @@ public final class Volume implements AutoCloseable {
         return peerId.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
+    // ---------------------------------------------------------------- multi-master
+
+    /**
+     * Makes this a multi-master copy written by site {@code siteId}: opens (creating when missing) the block
+     * versions and the conflict store. Idempotent for the same site.
+     *
+     * @param wallMillis the wall clock of the hybrid logical clock (inject a fake in tests)
+     * @throws IllegalArgumentException when the volume is already multi-master for another site, or the id is bad
+     */
+    public synchronized void enableMultiMaster(String siteId, LongSupplier wallMillis) throws IOException {
+        if (versions != null) {
+            if (!this.siteId.equals(siteId)) {
+                throw new IllegalArgumentException("siteId: " + siteId + " for volume " + file
+                        + " (expected: " + this.siteId + ", the site it is multi-master for)");
+            }
+            return;
+        }
+        if (!VersionVector.validSiteId(siteId)) {
+            throw new IllegalArgumentException("siteId: '" + siteId
+                    + "' (expected: 1..64 letters, digits, '.', '_' or '-' for a multi-master volume)");
+        }
+        VersionTable table = VersionTable.open(stateDir);
+        this.siteId = siteId;
+        this.wallMillis = wallMillis;
+        this.hlc = new HybridLogicalClock(wallMillis);
+        hlc.update(table.maxHlc());
+        this.versions = table;
+        this.conflictStore = ConflictStore.open(file.resolveSibling(file.getFileName() + ".conflicts"));
+        for (long b : table.tornBlocks()) {
+            // The record was torn by a crash: its vector is gone. A fresh own counter past any real count makes the
+            // block concurrent with whatever peers hold, so resolution keeps both versions instead of losing one.
+            Hlc now = hlc.now();
+            table.set(b, VersionVector.of(Map.of(siteId, Math.max(1, now.physicalMillis()))), now, siteId, true);
+            for (DirtyBitmap tracker : trackers.values()) {
+                tracker.markRange(b, b, false);
+            }
+        }
+        table.force();
+        for (DirtyBitmap tracker : trackers.values()) {
+            tracker.force();
+        }
+    }
+
+    /**
+     * Makes concurrent writes by {@code siteIdOrNull} win conflicts here (the {@code primary_wins} policy; every
+     * copy of the volume must prefer the same site); null restores plain last-writer-wins.
+     */
+    public void preferWriter(String siteIdOrNull) {
+        this.preferredWriter = siteIdOrNull;
+    }
+
+    /** Whether {@link #enableMultiMaster} was called. */
+    public synchronized boolean isMultiMaster() {
+        return versions != null;
+    }
+
+    /** The site this multi-master copy belongs to, or null when it is not multi-master. */
+    public synchronized String multiMasterSiteId() {
+        return siteId;
+    }
+
+    /** The version of block {@code index} with its manifest hash ((0, 0) when unknown). */
+    public synchronized ConflictResolver.BlockVersion version(long index) {
+        requireMultiMaster();
+        return new ConflictResolver.BlockVersion(index, versions.vector(index), versions.hlc(index),
+                versions.writer(index), manifest.high(index), manifest.low(index));
+    }
+
+    /** The losing versions kept at this copy, oldest first. */
+    public synchronized java.util.List<ConflictRecord> conflicts() {
+        return conflictStore == null ? java.util.List.of() : conflictStore.records();
+    }
+
+    /** Where the losing versions are kept ({@code FILE.conflicts/}). */
+    public Path conflictDirectory() {
+        return file.resolveSibling(file.getFileName() + ".conflicts");
+    }
+
+    /**
+     * Applies a replicated block with its version, received from {@code fromPeer} (a peer id of this volume): when
+     * the incoming version came after the local one it is written and marked dirty for every other peer; when the
+     * local one includes it nothing is written; when they are concurrent the (HLC, site id) winner becomes current
+     * with the merged vector, the loser is kept durably in the conflict store first, and the block is marked dirty
+     * for every peer. Durable after {@link #forceData()} or {@link #force()}.
+     */
+    public synchronized ApplyOutcome applyVersioned(long index, ByteBuffer data, long hashHigh, long hashLow,
+                                                    VersionVector vector, Hlc incomingHlc, String writerSite,
+                                                    String fromPeer) throws IOException {
+        requireMultiMaster();
+        hlc.update(incomingHlc);
+        ConflictResolver.BlockVersion incoming =
+                new ConflictResolver.BlockVersion(index, vector, incomingHlc, writerSite, hashHigh, hashLow);
+        long size = sizeBytes();
+        if (!manifest.isKnown(index)) {
+            int length = readBlock(index, scanBuffer, size);
+            BlockHasher.hash(scanBuffer, 0, length, hashScratch);
+            manifest.set(index, hashScratch[0], hashScratch[1]);
+        }
+        ConflictResolver.BlockVersion local = version(index);
+        if (local.vector().isEmpty() && vector.isEmpty()
+                && (local.hashHigh() != hashHigh || local.hashLow() != hashLow)) {
+            // Neither copy was ever written under versioning: an absent or all-zero block holds nothing to keep
+            // (a copy that starts empty, a shadow never seeded), so the copy with content wins without a conflict.
+            boolean localBlank = isBlank(scanBuffer, readBlock(index, scanBuffer, size));
+            boolean incomingBlank = isBlank(data.duplicate(), data.remaining());
+            if (localBlank && !incomingBlank) {
+                writeReplicated(index, data, hashHigh, hashLow, fromPeer);
+                return ApplyOutcome.APPLIED;
+            }
+            if (incomingBlank && !localBlank) {
+                return ApplyOutcome.ALREADY_KNOWN;
+            }
+        }
+        ConflictResolver.Resolution r = ConflictResolver.decide(local, incoming, preferredWriter);
+        if (!r.conflict()) {
+            if (r.winner() == local) {
+                return ApplyOutcome.ALREADY_KNOWN;
+            }
+            writeReplicated(index, data, hashHigh, hashLow, fromPeer);
+            versions.set(index, vector, incomingHlc, writerSite, false);
+            return ApplyOutcome.APPLIED;
+        }
+        if (r.winner() == local) {
+            conflictStore.keep(index, local, incoming, data.duplicate(), siteId, wallMillis.getAsLong());
+            for (DirtyBitmap tracker : trackers.values()) {
+                tracker.markRange(index, index, false);
+            }
+            bumpGeneration(index);
+            versions.set(index, r.merged(), local.hlc(), local.siteId(), false);
+            bumpGeneration(index);
+            return ApplyOutcome.CONFLICT_KEPT_LOCAL;
+        }
+        ByteBuffer localBytes = ByteBuffer.allocate(blockSizeBytes);
+        int length = blockLength(index, size);
+        localBytes.limit(length);
+        long position = index * blockSizeBytes;
+        while (localBytes.hasRemaining() && channel.read(localBytes, position + localBytes.position()) >= 0) {
+            // read the whole local block
+        }
+        localBytes.flip();
+        conflictStore.keep(index, incoming, local, localBytes, siteId, wallMillis.getAsLong());
+        writeReplicated(index, data, hashHigh, hashLow, null);
+        versions.set(index, r.merged(), incomingHlc, writerSite, false);
+        return ApplyOutcome.CONFLICT_TOOK_REMOTE;
+    }
+
+    /** Whether the {@code length} bytes from {@code buf}'s position are absent (0) or all zero. */
+    private static boolean isBlank(ByteBuffer buf, int length) {
+        int start = buf.position();
+        for (int i = 0; i < length; i++) {
+            if (buf.get(start + i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Ticks the clock and this site's counter of every block in first..last; durable before returning. */
+    private void recordLocalWrites(long first, long last) throws IOException {
+        if (versions.hasPending()) {
+            // Replicated versions reach disk only after their data: make both durable before this write's version.
+            channel.force(false);
+            for (DirtyBitmap tracker : trackers.values()) {
+                tracker.force();
+            }
+            versions.flushPending();
+        }
+        for (long b = first; b <= last; b++) {
+            versions.set(b, versions.vector(b).increment(siteId), hlc.now(), siteId, true);
+        }
+        versions.force();
+    }
+
+    private void requireMultiMaster() {
+        if (versions == null) {
+            throw new IllegalStateException("volume " + file + " is not multi-master (expected: enableMultiMaster"
+                    + " first)");
+        }
+    }
+
     @Override
     public synchronized void close() throws IOException {
+        if (versions != null) {
+            versions.close();
+        }
         for (DirtyBitmap tracker : trackers.values()) {
             tracker.close();
         }

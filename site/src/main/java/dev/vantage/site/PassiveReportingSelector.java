@@ -42,6 +42,26 @@ final class PassiveReportingSelector implements UpstreamSelector {
     }
 
     @Override
+    public boolean admitTenantConnection(String tenantId) {
+        return delegate.admitTenantConnection(tenantId);
+    }
+
+    @Override
+    public void releaseTenantConnection(String tenantId) {
+        delegate.releaseTenantConnection(tenantId);
+    }
+
+    @Override
+    public long hedgeDelayNanos(Route route, ProxyRequest request) {
+        return delegate.hedgeDelayNanos(route, request);
+    }
+
+    @Override
+    public void selectHedge(Route route, ProxyRequest request, Selection selection) {
+        delegate.selectHedge(route, request, selection);
+    }
+
+    @Override
     public void onShadowEnd(Route route, UpstreamEndpoint shadow, AttemptOutcome outcome, int status, long bodyBytes,
                             long latencyNanos) {
         report(shadow, outcome, status);
@@ -50,8 +70,8 @@ final class PassiveReportingSelector implements UpstreamSelector {
 
     @Override
     public void onExchangeEnd(Route route, ProxyRequest request, UpstreamEndpoint upstream, int status,
-                              long contentLengthBytes) {
-        delegate.onExchangeEnd(route, request, upstream, status, contentLengthBytes);
+                              long bodyBytes) {
+        delegate.onExchangeEnd(route, request, upstream, status, bodyBytes);
     }
 
     @Override
@@ -60,8 +80,8 @@ final class PassiveReportingSelector implements UpstreamSelector {
     }
 
     private void report(UpstreamEndpoint upstream, AttemptOutcome outcome, int status) {
-        if (upstream == null) {
-            return;
+        if (upstream == null || outcome == AttemptOutcome.CANCELLED) {
+            return; // a hedge's loser did not fail, it was only slower
         }
         ProbeTable table = probes.table();
         int index = table.indexOf(upstream.host(), upstream.port());
@@ -71,7 +91,7 @@ final class PassiveReportingSelector implements UpstreamSelector {
         PassiveOutcome passive = switch (outcome) {
             case RESPONSE -> PassiveOutcome.ofStatus(status);
             case CONNECT_FAILURE -> PassiveOutcome.CONNECT_FAILURE;
-            case RESET, TIMEOUT -> PassiveOutcome.RESET;
+            case RESET, TIMEOUT, CANCELLED -> PassiveOutcome.RESET;
         };
         probes.reportOutcome(index, passive);
     }

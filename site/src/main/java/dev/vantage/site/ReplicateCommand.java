@@ -101,11 +101,11 @@ final class ReplicateCommand implements Callable<Integer> {
                 System.err.println("replicate: " + r.framesResent() + " frame(s) sent again; last reason: "
                         + r.lastNackReason());
             }
-            System.out.printf(Locale.ROOT, "REPLICATE mode=%s blocks_planned=%d blocks_sent=%d references=%d skipped=%d"
-                            + " resent=%d raw_bytes=%d wire_bytes=%d attempts=%d seconds=%.3f%n",
+            System.out.printf(Locale.ROOT, "REPLICATE mode=%s blocks_planned=%d blocks_sent=%d patches=%d references=%d"
+                            + " skipped=%d resent=%d raw_bytes=%d wire_bytes=%d attempts=%d seconds=%.3f%n",
                     request.mode().name().toLowerCase(Locale.ROOT), r.blocksPlanned(), r.blocksSent(),
-                    r.referencesSent(), r.blocksSkipped(), r.framesResent(), r.rawBytesSent(), r.wireBytes(),
-                    r.attempts(), seconds);
+                    r.patchesSent(), r.referencesSent(), r.blocksSkipped(), r.framesResent(), r.rawBytesSent(),
+                    r.wireBytes(), r.attempts(), seconds);
             return VantageCli.EXIT_OK;
         } catch (ExecutionException e) {
             if (tty) {

@@ -29,6 +29,7 @@ import dev.vantage.config.ConsistencyMode;
 import dev.vantage.config.GeoPoint;
 import dev.vantage.config.HostPort;
 import dev.vantage.config.HttpLimits;
+import dev.vantage.config.InterSiteTls;
 import dev.vantage.config.Listener;
 import dev.vantage.config.LocationSettings;
 import dev.vantage.config.Mirror;
@@ -156,12 +157,26 @@ public final class PolicyBinder {
         for (int i = 0; i < groupNodes.size(); i++) {
             add(groups, upstreamGroup(Fields.item(groupNodes.get(i), f.child("upstreamGroups") + "[" + i + "]", context)));
         }
+        InterSiteTls replicationTls = f.has("replicationTls") ? interSiteTls(f.object("replicationTls")) : null;
         f.finish();
         if (id == null || !f.isValid()) {
             return null;
         }
         return context.built(new Site(id, region, location, replicationAddress, adminAddress, publicUrl, costPerGb,
-                costPerInstanceHour, capacity, spot, listeners, groups), f.path());
+                costPerInstanceHour, capacity, spot, listeners, groups, replicationTls), f.path());
+    }
+
+    /** The three PEM files must exist; mutual TLS unless turned off. */
+    private InterSiteTls interSiteTls(Fields t) {
+        Path certificate = existingFile(t, "certificateFile", true);
+        Path key = existingFile(t, "privateKeyFile", true);
+        Path trusted = existingFile(t, "trustedCertificatesFile", true);
+        boolean mutual = t.bool("requireClientCertificate", true);
+        t.finish();
+        if (certificate == null || key == null || trusted == null || !t.isValid()) {
+            return null;
+        }
+        return new InterSiteTls(certificate, key, trusted, mutual);
     }
 
     private Listener listener(Fields f) {

@@ -13,8 +13,16 @@ import dev.vantage.predictor.EvalResult;
  * average sMAPE and MASE over series. Holt-Winters parameters (additive and multiplicative, double seasonal with
  * a weekly period of 7 short seasons) are chosen per series by grid search on two validation origins at the end
  * of the training part; the ensemble strategy (which combination of models) is chosen once for the whole file by
- * mean validation sMAPE. The test part is only scored. Prediction intervals (95 %) come from the validation
- * errors and their test coverage is reported.
+ * mean validation sMAPE. The test part is only scored.
+ *
+ * <p>Prediction intervals are split-conformal: the whole procedure (tune Holt-Winters on the two horizons before
+ * an origin, forecast the next horizon with the chosen ensemble) is replayed at three calibration origins
+ * ({@code n - h}, {@code n - 2h}, {@code n - 3h}), so their errors are out of sample exactly as the test's are;
+ * each error is divided by the series' in-sample seasonal-naive MAE (the MASE scale), and per horizon step the
+ * pooled absolute scaled errors of every series (steps within +-2) give the conformal quantile, the
+ * {@code ceil((m + 1) level)}-th smallest of the {@code m} errors. A series' half-width at step h is that quantile times its
+ * scale. The earlier interval (1.96 x RMS of the errors at the two tuning origins) is reported as
+ * {@code *_uncalibrated}: those errors are in-sample for the tuned parameters, hence too narrow.
  *
  * <p>Threading: confined to the calling thread.
  */
@@ -39,8 +47,14 @@ public final class ForecastEvaluation {
     }
 
     /** Per-series forecasts of every model at the validation origins and on the test horizon. */
-    private record SeriesForecasts(double[][][] validation, double[][] validationActual, double[][] test,
-                                   double[] testActual, double scale) {}
+    private record SeriesForecasts(double[][][] validation, double[][] validationActual, double[][][] calibration,
+                                   double[][] calibrationActual, double[][] test, double[] testActual, double scale) {}
+
+    /** Nominal levels of the reported prediction intervals. */
+    static final double[] LEVELS = {0.8, 0.95};
+    /** Calibration origins, in horizons before the end of training. */
+    static final int[] CALIBRATION_ORIGINS = {1, 2, 3};
+    static final int CONFORMAL_STEP_WINDOW = 2;
 
     public static List<EvalResult> run(Map<String, SeriesCsv.Series> train, Map<String, SeriesCsv.Series> test,
                                        int horizon, int season, String dataset) {
@@ -91,25 +105,65 @@ public final class ForecastEvaluation {
             results.add(new EvalResult(dataset, MODELS[m], "smape", smape / n, n));
             results.add(new EvalResult(dataset, MODELS[m], "mase", mase / n, n));
         }
+        int[] chosen = STRATEGIES[bestStrategy];
+        double[][] quantiles = new double[LEVELS.length][];
+        for (int l = 0; l < LEVELS.length; l++) {
+            quantiles[l] = conformalQuantiles(all, chosen, horizon, LEVELS[l]);
+        }
         double smape = 0;
         double mase = 0;
-        long covered = 0;
         long points = 0;
+        long[] covered = new long[LEVELS.length];
+        double[] scaledWidth = new double[LEVELS.length];
+        double[] msis = new double[LEVELS.length];
+        long rawCovered = 0;
+        double rawScaledWidth = 0;
         for (SeriesForecasts f : all) {
-            double[] point = combine(f.test(), STRATEGIES[bestStrategy]);
-            smape += smape(f.testActual(), point);
-            mase += mae(f.testActual(), point) / f.scale();
-            double[] halfWidth = intervalHalfWidths(f, STRATEGIES[bestStrategy]);
-            for (int h = 0; h < f.testActual().length; h++) {
+            double[] point = combine(f.test(), chosen);
+            double[] actual = f.testActual();
+            smape += smape(actual, point);
+            mase += mae(actual, point) / f.scale();
+            double[] rawHalfWidth = intervalHalfWidths(f, chosen);
+            for (int h = 0; h < actual.length; h++) {
                 points++;
-                if (Math.abs(f.testActual()[h] - point[h]) <= halfWidth[h]) {
-                    covered++;
+                double err = Math.abs(actual[h] - point[h]);
+                if (err <= rawHalfWidth[h]) {
+                    rawCovered++;
+                }
+                rawScaledWidth += 2 * rawHalfWidth[h] / f.scale();
+                for (int l = 0; l < LEVELS.length; l++) {
+                    double half = quantiles[l][h] * f.scale();
+                    covered[l] += err <= half ? 1 : 0;
+                    scaledWidth[l] += 2 * half / f.scale();
+                    double miss = Math.max(0, err - half);
+                    msis[l] += (2 * half + 2 / (1 - LEVELS[l]) * miss) / f.scale() / actual.length;
                 }
             }
         }
         results.add(new EvalResult(dataset, "ensemble", "smape", smape / n, n));
         results.add(new EvalResult(dataset, "ensemble", "mase", mase / n, n));
-        results.add(new EvalResult(dataset, "ensemble", "pi95_coverage", (double) covered / points, points));
+        for (int l = 0; l < LEVELS.length; l++) {
+            String tag = "pi" + Math.round(LEVELS[l] * 100);
+            results.add(new EvalResult(dataset, "ensemble", tag + "_coverage", (double) covered[l] / points, points));
+            results.add(new EvalResult(dataset, "ensemble", tag + "_scaled_width", scaledWidth[l] / points, points));
+            results.add(new EvalResult(dataset, "ensemble", tag + "_msis", msis[l] / n, n));
+        }
+        for (int o = 0; o < CALIBRATION_ORIGINS.length; o++) {
+            double sum = 0;
+            int count = 0;
+            for (SeriesForecasts f : all) {
+                if (o < f.calibration().length) {
+                    sum += smape(f.calibrationActual()[o], combine(f.calibration()[o], chosen));
+                    count++;
+                }
+            }
+            if (count > 0) {
+                results.add(new EvalResult(dataset, "ensemble", "calibration_smape_origin_minus_" + CALIBRATION_ORIGINS[o] + "h",
+                        sum / count, count));
+            }
+        }
+        results.add(new EvalResult(dataset, "ensemble", "pi95_uncalibrated_coverage", (double) rawCovered / points, points));
+        results.add(new EvalResult(dataset, "ensemble", "pi95_uncalibrated_scaled_width", rawScaledWidth / points, points));
         results.add(new EvalResult(dataset, "ensemble", "validation_smape", bestValidation, n));
         results.add(new EvalResult(dataset, "ensemble[" + strategyName(STRATEGIES[bestStrategy]) + "]", "chosen", 1, n));
         boolean gruHelps = false;
@@ -143,13 +197,30 @@ public final class ForecastEvaluation {
             validation[o] = allModels(y, origins[o], horizon, season, add, mult);
             validationActual[o] = Arrays.copyOfRange(y, origins[o], origins[o] + horizon);
         }
+        // Calibration origins replay the whole procedure one, two and three horizons earlier: tune on the two
+        // horizons before the origin, forecast the next one. Their errors are out of sample, like the test's.
+        int calibrationCount = 0;
+        while (calibrationCount < CALIBRATION_ORIGINS.length
+                && n - (CALIBRATION_ORIGINS[calibrationCount] + 2) * horizon >= 2 * season + horizon) {
+            calibrationCount++;
+        }
+        double[][][] calibration = new double[calibrationCount][][];
+        double[][] calibrationActual = new double[calibrationCount][];
+        for (int o = 0; o < calibrationCount; o++) {
+            int origin = n - CALIBRATION_ORIGINS[o] * horizon;
+            int[] tuning = {origin - 2 * horizon, origin - horizon};
+            HoltWinters.Params cAdd = tune(y, tuning, horizon, season, false);
+            HoltWinters.Params cMult = positive ? tune(y, tuning, horizon, season, true) : cAdd;
+            calibration[o] = allModels(y, origin, horizon, season, cAdd, cMult);
+            calibrationActual[o] = Arrays.copyOfRange(y, origin, origin + horizon);
+        }
         double[][] test = allModels(y, n, actual.length, season, add, mult);
         double scale = 0;
         for (int i = season; i < n; i++) {
             scale += Math.abs(y[i] - y[i - season]);
         }
         scale = Math.max(scale / (n - season), 1e-9);
-        return new SeriesForecasts(validation, validationActual, test, actual, scale);
+        return new SeriesForecasts(validation, validationActual, calibration, calibrationActual, test, actual, scale);
     }
 
     /** Forecasts of every model from {@code y[0..origin)}. */
@@ -215,6 +286,52 @@ public final class ForecastEvaluation {
             }
         }
         return out;
+    }
+
+    /**
+     * Split-conformal quantile of the scaled absolute error per horizon step at the given level, pooled over every
+     * series' calibration origins and the steps within {@link #CONFORMAL_STEP_WINDOW}; with no calibration errors
+     * (series too short) it falls back to the tuning origins' errors.
+     */
+    static double[] conformalQuantiles(List<SeriesForecasts> all, int[] strategy, int horizon, double level) {
+        double[][] scaled = new double[horizon][];
+        int[] count = new int[horizon];
+        for (int h = 0; h < horizon; h++) {
+            scaled[h] = new double[16];
+        }
+        boolean any = false;
+        for (SeriesForecasts f : all) {
+            any |= f.calibration().length > 0;
+        }
+        for (SeriesForecasts f : all) {
+            double[][][] forecasts = any ? f.calibration() : f.validation();
+            double[][] actuals = any ? f.calibrationActual() : f.validationActual();
+            for (int o = 0; o < forecasts.length; o++) {
+                double[] v = combine(forecasts[o], strategy);
+                for (int k = 0; k < v.length; k++) {
+                    double e = Math.abs(actuals[o][k] - v[k]) / f.scale();
+                    for (int h = Math.max(0, k - CONFORMAL_STEP_WINDOW); h <= Math.min(horizon - 1, k + CONFORMAL_STEP_WINDOW); h++) {
+                        if (count[h] == scaled[h].length) {
+                            scaled[h] = Arrays.copyOf(scaled[h], count[h] * 2);
+                        }
+                        scaled[h][count[h]++] = e;
+                    }
+                }
+            }
+        }
+        double[] q = new double[horizon];
+        for (int h = 0; h < horizon; h++) {
+            int m = count[h];
+            if (m == 0) {
+                q[h] = Double.POSITIVE_INFINITY;
+                continue;
+            }
+            double[] sorted = Arrays.copyOf(scaled[h], m);
+            Arrays.sort(sorted);
+            int rank = (int) Math.ceil((m + 1) * level);
+            q[h] = rank > m ? Double.POSITIVE_INFINITY : sorted[rank - 1];
+        }
+        return q;
     }
 
     /** 95 % half-widths per step: 1.96 x RMS validation error over steps within +-6 of h, all origins. */

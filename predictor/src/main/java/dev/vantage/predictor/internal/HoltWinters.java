@@ -23,6 +23,7 @@ public final class HoltWinters {
     private long t;
     private double residualSquares;
     private long residualCount;
+    private double lastError;
 
     public HoltWinters(Params params, int shortPeriod, int longPeriod) {
         this.params = params;
@@ -90,6 +91,7 @@ public final class HoltWinters {
         double w = longAt(t);
         double forecast = forecastAt(1);
         double err = y - forecast;
+        lastError = err;
         residualSquares += err * err;
         residualCount++;
         double a = params.alpha();
@@ -136,6 +138,11 @@ public final class HoltWinters {
         for (int h = 1; h <= horizon; h++) {
             out[h - 1] = forecastAt(h);
         }
+    }
+
+    /** The one-step-ahead error of the last {@link #update} (observation minus forecast). */
+    public double lastOneStepError() {
+        return lastError;
     }
 
     /** Root mean square of the one-step-ahead errors seen so far. */

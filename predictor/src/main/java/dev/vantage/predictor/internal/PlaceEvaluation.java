@@ -18,7 +18,9 @@ import dev.vantage.predictor.EvalResult;
  * <p>Models: most frequent, order-1 and order-2 Markov with backoff (baselines); {@code ppm+prior}: PPM over the
  * user's places (the current place excluded, since repeats are collapsed) mixed with the hour-of-week
  * Dirichlet prior; {@code kalman}: constant-velocity extrapolation of the GPS fixes; {@code ppm+kalman}: their
- * mixture. Mixture weights and the calibrator come from a validation slice (50-70 % of each user's sequence).
+ * mixture. Mixture weights come from a validation slice (50-70 % of each user's sequence). The headline model's
+ * top-label confidence is calibrated prequentially ({@link PrequentialCases}): Platt scaling fitted on the
+ * validation outcomes plus every test outcome already revealed when a prediction is made.
  *
  * <p>Threading: confined to the calling thread.
  */
@@ -83,7 +85,7 @@ public final class PlaceEvaluation {
                     List<double[]> conf = new ArrayList<>();
                     ProbabilityScore s = new ProbabilityScore();
                     for (Visits u : users) {
-                        replay(u, VALIDATION_START, TRAIN_FRACTION, blend, w, null, null, s, conf);
+                        replay(u, VALIDATION_START, TRAIN_FRACTION, blend, w, null, null, s, conf, null);
                     }
                     if (s.top1() > bestTop1 + 1e-9 || (Math.abs(s.top1() - bestTop1) <= 1e-9 && s.logLoss() < bestLoss)) {
                         bestTop1 = s.top1();
@@ -101,18 +103,41 @@ public final class PlaceEvaluation {
             scores[m] = new ProbabilityScore();
         }
         ProbabilityScore raw = new ProbabilityScore();
+        PrequentialCases cases = new PrequentialCases();
         for (Visits u : users) {
-            replay(u, TRAIN_FRACTION, 1.0, bestBlend, bestWeight, calibrator, scores, raw, null);
+            replay(u, TRAIN_FRACTION, 1.0, bestBlend, bestWeight, calibrator, scores, raw, null, cases);
         }
         List<EvalResult> results = new ArrayList<>();
-        for (int m = 0; m < scores.length; m++) {
-            EvalResults.addCategorical(results, dataset, STAY_MODELS[m], scores[m]);
-        }
-        results.add(new EvalResult(dataset, "ppm+prior", "ece_uncalibrated", raw.ece(), raw.cases()));
+        addCalibrated(results, dataset, STAY_MODELS, scores, raw, cases, bestConf);
         results.add(new EvalResult(dataset, "ppm+prior", "chosen_prior_weight", bestWeight, 0));
         results.add(new EvalResult(dataset, "ppm+prior", "chosen_order", bestBlend.order(), 0));
         results.add(new EvalResult(dataset, "ppm+prior", "chosen_discount", bestBlend.discount(), 0));
         return results;
+    }
+
+    /**
+     * Adds every model's figures; the last model (the headline) is scored through the prequential online
+     * calibrator, and its uncalibrated and validation-isotonic figures and ECE noise floor are added beside it.
+     */
+    private static void addCalibrated(List<EvalResult> results, String dataset, String[] models,
+                                      ProbabilityScore[] scores, ProbabilityScore raw, PrequentialCases cases,
+                                      List<double[]> validationPairs) {
+        ProbabilityScore online = new ProbabilityScore();
+        OnlineCalibrator calibrator = cases.score(validationPairs, online);
+        int last = models.length - 1;
+        for (int m = 0; m < last; m++) {
+            EvalResults.addCategorical(results, dataset, models[m], scores[m]);
+        }
+        EvalResults.addCategorical(results, dataset, models[last], online);
+        String model = models[last];
+        results.add(new EvalResult(dataset, model, "ece_noise_floor", online.eceNoiseFloor(200), online.cases()));
+        results.add(new EvalResult(dataset, model, "calibration_gap", online.calibrationGap(), online.cases()));
+        results.add(new EvalResult(dataset, model, "ece_uncalibrated", raw.ece(), raw.cases()));
+        results.add(new EvalResult(dataset, model, "calibration_gap_uncalibrated", raw.calibrationGap(), raw.cases()));
+        results.add(new EvalResult(dataset, model, "brier_uncalibrated", raw.brier(), raw.cases()));
+        results.add(new EvalResult(dataset, model, "ece_validation_isotonic", scores[last].ece(), scores[last].cases()));
+        results.add(new EvalResult(dataset, model, "brier_validation_isotonic", scores[last].brier(), scores[last].cases()));
+        results.add(new EvalResult(dataset, model, "platt_slope_final", calibrator.slope(), calibrator.outcomes()));
     }
 
     static TopLabelCalibrator fit(List<double[]> pairs) {
@@ -132,7 +157,8 @@ public final class PlaceEvaluation {
      */
     private static void replay(Visits u, double from, double to, SequenceBlend ppm, double priorWeight,
                                TopLabelCalibrator calibrator,
-                               ProbabilityScore[] scores, ProbabilityScore main, List<double[]> pairs) {
+                               ProbabilityScore[] scores, ProbabilityScore main, List<double[]> pairs,
+                               PrequentialCases cases) {
         int n = u.places().length;
         int start = (int) Math.floor(n * from);
         int end = (int) Math.floor(n * to);
@@ -172,6 +198,10 @@ public final class PlaceEvaluation {
                 if (scores != null) {
                     scores[scores.length - 1].addDistribution(dist, v + 1, actual, calibrator);
                 }
+                if (cases != null) {
+                    // Predicted on leaving the previous place; the outcome is known by the time this place is left.
+                    cases.add(u.leaveMillis()[i - 1], u.leaveMillis()[i], dist, v + 1, actual);
+                }
                 main.addDistribution(dist, v + 1, actual, null);
                 if (pairs != null) {
                     int best = 0;
@@ -208,7 +238,7 @@ public final class PlaceEvaluation {
             ProbabilityScore s = new ProbabilityScore();
             List<double[]> pairs = new ArrayList<>();
             for (List<GeoTrace.Fix> fixes : users) {
-                replayFixes(fixes, VALIDATION_START, TRAIN_FRACTION, w, null, null, s, pairs);
+                replayFixes(fixes, VALIDATION_START, TRAIN_FRACTION, w, null, null, s, pairs, null);
             }
             if (s.top1() > bestTop1 + 1e-9 || (Math.abs(s.top1() - bestTop1) <= 1e-9 && s.logLoss() < bestLoss)) {
                 bestTop1 = s.top1();
@@ -223,14 +253,12 @@ public final class PlaceEvaluation {
             scores[m] = new ProbabilityScore();
         }
         ProbabilityScore raw = new ProbabilityScore();
+        PrequentialCases cases = new PrequentialCases();
         for (List<GeoTrace.Fix> fixes : users) {
-            replayFixes(fixes, TRAIN_FRACTION, 1.0, bestWeight, calibrator, scores, raw, null);
+            replayFixes(fixes, TRAIN_FRACTION, 1.0, bestWeight, calibrator, scores, raw, null, cases);
         }
         List<EvalResult> results = new ArrayList<>();
-        for (int m = 0; m < scores.length; m++) {
-            EvalResults.addCategorical(results, dataset, TICK_MODELS[m], scores[m]);
-        }
-        results.add(new EvalResult(dataset, "ppm+kalman", "ece_uncalibrated", raw.ece(), raw.cases()));
+        addCalibrated(results, dataset, TICK_MODELS, scores, raw, cases, bestPairs);
         results.add(new EvalResult(dataset, "ppm+kalman", "chosen_kalman_weight", bestWeight, 0));
         return results;
     }
@@ -246,7 +274,7 @@ public final class PlaceEvaluation {
      */
     private static void replayFixes(List<GeoTrace.Fix> fixes, double from, double to, double kalmanWeight,
                                     TopLabelCalibrator calibrator, ProbabilityScore[] scores, ProbabilityScore main,
-                                    List<double[]> pairs) {
+                                    List<double[]> pairs, PrequentialCases cases) {
         int n = fixes.size();
         int start = (int) Math.round(n * from);
         int end = (int) Math.round(n * to);
@@ -327,6 +355,9 @@ public final class PlaceEvaluation {
             }
             if (scores != null) {
                 scores[4].addDistribution(dist, v + 1, actual, calibrator);
+            }
+            if (cases != null) {
+                cases.add(f.timeMillis(), fixes.get(target).timeMillis(), dist, v + 1, actual);
             }
             main.addDistribution(dist, v + 1, actual, null);
             if (pairs != null) {

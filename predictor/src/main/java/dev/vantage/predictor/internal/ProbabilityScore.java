@@ -2,7 +2,8 @@ package dev.vantage.predictor.internal;
 
 /**
  * Accumulates the quality of categorical predictions: top-1 and top-3 accuracy, multi-class Brier score,
- * log loss and expected calibration error (15 equal-width bins over the confidence of the top label).
+ * log loss and expected calibration error (15 equal-width bins over the confidence of the top label), and the ECE
+ * that a perfectly calibrated forecaster with the same confidences would show on this many cases (its noise floor).
  *
  * <p>Threading: single writer.
  */
@@ -15,9 +16,11 @@ public final class ProbabilityScore {
     private long top3;
     private double brierSum;
     private double logLossSum;
+    private double confidenceSum;
     private final double[] binConfidence = new double[BINS];
     private final double[] binCorrect = new double[BINS];
     private final long[] binCount = new long[BINS];
+    private double[] confidences = new double[64];
 
     /**
      * Scores one prediction.
@@ -37,7 +40,12 @@ public final class ProbabilityScore {
             top3++;
         }
         brierSum += sumOfSquares - 2 * probOfActual + 1;
+        confidenceSum += confidence;
         logLossSum += -Math.log(Math.max(probOfActual, 1e-12));
+        if (cases > confidences.length) {
+            confidences = java.util.Arrays.copyOf(confidences, confidences.length * 2);
+        }
+        confidences[(int) cases - 1] = confidence;
         int bin = Math.min(BINS - 1, (int) (confidence * BINS));
         binConfidence[bin] += confidence;
         binCorrect[bin] += correct ? 1 : 0;
@@ -47,8 +55,10 @@ public final class ProbabilityScore {
     /**
      * Scores a dense distribution against the actual label index. The last label ({@code size - 1}) is the
      * "not seen before" class: it counts in the Brier score and log loss, but never as a correct top-k answer.
+     * With a calibrator, the top label's confidence is replaced by the calibrated one (never below the rescaled
+     * runner-up, so the output keeps the prediction's ranking) and the other labels are rescaled proportionally.
      */
-    public void addDistribution(double[] p, int size, int actual, TopLabelCalibrator calibrator) {
+    public void addDistribution(double[] p, int size, int actual, ConfidenceCalibration calibrator) {
         int unseen = size - 1;
         int best = 0;
         double sumSq = p[unseen] * p[unseen];
@@ -56,6 +66,12 @@ public final class ProbabilityScore {
             sumSq += p[i] * p[i];
             if (p[i] > p[best]) {
                 best = i;
+            }
+        }
+        double second = 0;
+        for (int i = 0; i <= unseen; i++) {
+            if (i != best && p[i] > second) {
+                second = p[i];
             }
         }
         double pa = actual >= 0 && actual < size ? p[actual] : 0;
@@ -72,6 +88,8 @@ public final class ProbabilityScore {
         double conf = p[best];
         if (calibrator != null) {
             double g = calibrator.apply(conf);
+            // Never let the rescaled runner-up overtake the top label: the calibrated output keeps the ranking.
+            g = conf < 1 ? Math.max(g, second / (1 - conf + second)) : g;
             double scale = conf < 1 ? (1 - g) / (1 - conf) : 0;
             sumSq = g * g + scale * scale * (sumSq - conf * conf);
             pa = actual == best ? g : scale * pa;
@@ -98,6 +116,44 @@ public final class ProbabilityScore {
 
     public double logLoss() {
         return cases == 0 ? 0 : logLossSum / cases;
+    }
+
+    /**
+     * Mean ECE over {@code draws} simulated outcome sets in which each case's top label is right with exactly its
+     * stated confidence: what a perfectly calibrated model would score on this many cases (fixed seed).
+     */
+    public double eceNoiseFloor(int draws) {
+        if (cases == 0) {
+            return 0;
+        }
+        java.util.SplittableRandom random = new java.util.SplittableRandom(0xCA1B);
+        double sum = 0;
+        double[] conf = new double[BINS];
+        double[] right = new double[BINS];
+        for (int d = 0; d < draws; d++) {
+            java.util.Arrays.fill(conf, 0);
+            java.util.Arrays.fill(right, 0);
+            for (int i = 0; i < cases; i++) {
+                double c = confidences[i];
+                int bin = Math.min(BINS - 1, (int) (c * BINS));
+                conf[bin] += c;
+                right[bin] += random.nextDouble() < c ? 1 : 0;
+            }
+            double e = 0;
+            for (int b = 0; b < BINS; b++) {
+                e += Math.abs(right[b] - conf[b]);
+            }
+            sum += e / cases;
+        }
+        return sum / draws;
+    }
+
+    /**
+     * Mean top-label confidence minus top-1 accuracy (calibration in the large): positive when overconfident. Less
+     * noisy than the ECE on small samples (one bin instead of fifteen).
+     */
+    public double calibrationGap() {
+        return cases == 0 ? 0 : confidenceSum / cases - top1();
     }
 
     public double ece() {

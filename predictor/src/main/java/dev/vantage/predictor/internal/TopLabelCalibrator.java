@@ -10,7 +10,7 @@ import java.util.Arrays;
  *
  * <p>Immutable after {@link #fit}; safe to share.
  */
-public final class TopLabelCalibrator {
+public final class TopLabelCalibrator implements ConfidenceCalibration {
 
     static final double PRIOR_WEIGHT = 10;
 
@@ -71,7 +71,7 @@ public final class TopLabelCalibrator {
         return new TopLabelCalibrator(upper, value);
     }
 
-    /** The calibrated probability of a top label with raw confidence {@code p}. */
+    @Override
     public double apply(double p) {
         if (upper.length == 0) {
             return p;

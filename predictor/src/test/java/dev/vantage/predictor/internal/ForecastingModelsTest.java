@@ -82,4 +82,43 @@ class ForecastingModelsTest {
         assertThat(ForecastEvaluation.combine(forecasts, new int[] {0, 1, 2})).containsExactly(2.0);
         assertThat(ForecastEvaluation.combine(forecasts, new int[] {0, 2})).containsExactly(5.5);
     }
+
+    @Test
+    void shouldCoverNoisySeasonalSeriesAtAboutTheNominalLevelWithConformalIntervals() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        java.util.Map<String, SeriesCsv.Series> train = new java.util.LinkedHashMap<>();
+        java.util.Map<String, SeriesCsv.Series> test = new java.util.LinkedHashMap<>();
+        int n = 24 * 7 * 4;
+        for (int k = 0; k < 20; k++) {
+            double[] clean = seasonal(n + 48, k % 2 == 0);
+            double noise = 2 + k;
+            double[] y = new double[n + 48];
+            for (int t = 0; t < y.length; t++) {
+                // Box-Muller: Gaussian noise whose size differs per series.
+                double g = Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
+                y[t] = Math.max(1, clean[t] + noise * g);
+            }
+            train.put("s" + k, new SeriesCsv.Series("s" + k, new long[n], java.util.Arrays.copyOf(y, n)));
+            test.put("s" + k, new SeriesCsv.Series("s" + k, new long[48], java.util.Arrays.copyOfRange(y, n, n + 48)));
+        }
+        java.util.List<dev.vantage.predictor.EvalResult> r = ForecastEvaluation.run(train, test, 48, 24, "synthetic");
+        java.util.function.Function<String, Double> metric = name -> r.stream()
+                .filter(x -> x.model().equals("ensemble") && x.metric().equals(name)).findFirst().orElseThrow().value();
+        assertThat(metric.apply("pi95_coverage")).isBetween(0.90, 0.995);
+        assertThat(metric.apply("pi80_coverage")).isBetween(0.70, 0.90);
+        assertThat(metric.apply("pi95_scaled_width")).isGreaterThan(metric.apply("pi80_scaled_width"));
+    }
+
+    @Test
+    void shouldTakeTheConformalRankOfTheAbsoluteErrors() {
+        double[] errors = new double[100];
+        for (int i = 0; i < errors.length; i++) {
+            errors[i] = 100 - i;
+        }
+        double[] scratch = new double[100];
+        // ceil(101 x 0.95) = 96th smallest of 1..100.
+        assertThat(DemandTracker.conformalQuantile(errors, 100, scratch, 0.95)).isEqualTo(96);
+        assertThat(DemandTracker.conformalQuantile(errors, 10, scratch, 0.95)).isEqualTo(100);
+        assertThat(DemandTracker.conformalQuantile(errors, 0, scratch, 0.95)).isZero();
+    }
 }

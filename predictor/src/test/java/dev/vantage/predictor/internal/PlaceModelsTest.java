@@ -83,7 +83,70 @@ class PlaceModelsTest {
             calibrated.addDistribution(p, 3, correct[i] ? 0 : 1, c);
         }
         assertThat(raw.ece()).isCloseTo(0.4, within(1e-9));
+        assertThat(raw.calibrationGap()).isCloseTo(0.4, within(1e-9));
         assertThat(calibrated.ece()).isLessThan(0.02);
         assertThat(calibrated.brier()).isLessThan(raw.brier());
+    }
+
+    @Test
+    void shouldLearnOnlineToCalibrateAnOverconfidentModel() {
+        // True accuracy is p^2 for a stated confidence p: overconfident everywhere.
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        OnlineCalibrator online = new OnlineCalibrator();
+        ProbabilityScore raw = new ProbabilityScore();
+        ProbabilityScore calibrated = new ProbabilityScore();
+        for (int i = 0; i < 5000; i++) {
+            double p = 0.6 + 0.35 * random.nextDouble();
+            boolean right = random.nextDouble() < p * p;
+            double[] dist = {p, (1 - p) / 2, (1 - p) / 2, 0};
+            raw.addDistribution(dist, 4, right ? 0 : 1, null);
+            calibrated.addDistribution(dist, 4, right ? 0 : 1, online);
+            online.add(p, right);
+        }
+        assertThat(raw.ece()).isGreaterThan(0.1);
+        assertThat(calibrated.ece()).isLessThan(0.05);
+        assertThat(calibrated.brier()).isLessThan(raw.brier());
+        assertThat(calibrated.top1()).isEqualTo(raw.top1());
+        assertThat(online.slope()).isGreaterThan(1);
+    }
+
+    @Test
+    void shouldStayAtTheIdentityWithoutOutcomes() {
+        OnlineCalibrator online = new OnlineCalibrator();
+        assertThat(online.apply(0.7)).isCloseTo(0.7, within(1e-9));
+    }
+
+    @Test
+    void shouldCalibrateAPredictionOnlyWithOutcomesRevealedBeforeIt() {
+        PrequentialCases cases = new PrequentialCases();
+        // Two predictions made at t=0 and t=1, revealed at t=10 and t=11: neither may see the other's outcome, so
+        // both are scored with the validation-only calibrator (here: no validation, the identity).
+        cases.add(0, 10, new double[] {0.8, 0.2, 0}, 3, 1);
+        cases.add(1, 11, new double[] {0.8, 0.2, 0}, 3, 1);
+        ProbabilityScore out = new ProbabilityScore();
+        OnlineCalibrator c = cases.score(java.util.List.of(), out);
+        assertThat(c.outcomes()).isZero();
+        assertThat(out.ece()).isCloseTo(0.8, within(1e-9));
+        // A third prediction after both reveals is calibrated with both (wrong) outcomes: lower confidence.
+        cases.add(20, 30, new double[] {0.8, 0.2, 0}, 3, 1);
+        ProbabilityScore again = new ProbabilityScore();
+        OnlineCalibrator c2 = cases.score(java.util.List.of(), again);
+        assertThat(c2.outcomes()).isEqualTo(2);
+        assertThat(again.ece()).isLessThan(0.8);
+    }
+
+    @Test
+    void shouldShowANoiseFloorThatShrinksWithTheNumberOfCases() {
+        ProbabilityScore few = new ProbabilityScore();
+        ProbabilityScore many = new ProbabilityScore();
+        for (int i = 0; i < 20_000; i++) {
+            double[] dist = {0.6, 0.4, 0};
+            if (i < 50) {
+                few.addDistribution(dist, 3, i % 5 < 3 ? 0 : 1, null);
+            }
+            many.addDistribution(dist, 3, i % 5 < 3 ? 0 : 1, null);
+        }
+        assertThat(few.eceNoiseFloor(200)).isBetween(0.03, 0.12);
+        assertThat(many.eceNoiseFloor(20)).isLessThan(0.01);
     }
 }

@@ -2,6 +2,7 @@ package dev.vantage.proxy.internal;
 
 import dev.vantage.proxy.AccessEvent;
 import dev.vantage.proxy.AccessSink;
+import dev.vantage.proxy.UserLocationSource;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -34,6 +35,7 @@ public final class AccessLog implements AutoCloseable {
     private static final int MSG_TYPE = 1;
     private static final int MAX_TEXT_BYTES = 1024;
     private static final int MAX_METHOD_BYTES = 64;
+    private static final UserLocationSource[] SOURCES = UserLocationSource.values();
 
     private final ManyToOneRingBuffer ring;
     private final Writer writer;
@@ -104,10 +106,11 @@ public final class AccessLog implements AutoCloseable {
      */
     boolean offer(long timeMillis, long latencyNanos, int status, long requestBytes, long responseBytes,
                   String route, String upstream, String resource, byte[] userKey, int userKeyLength,
-                  byte[] clientIp, byte[] head, int headOffset, int methodEnd, int targetStart, int targetEnd) {
+                  byte[] clientIp, byte[] head, int headOffset, int methodEnd, int targetStart, int targetEnd,
+                  double userLatitude, double userLongitude, UserLocationSource userLocationSource) {
         int targetLength = Math.min(targetEnd - targetStart, MAX_TEXT_BYTES);
         int methodLength = Math.min(methodEnd, MAX_METHOD_BYTES);
-        int length = 8 + 8 + 4 + 8 + 8 + 7 * 2 + len(route) + len(upstream) + len(resource) + userKeyLength
+        int length = 8 + 8 + 4 + 8 + 8 + 8 + 8 + 4 + 7 * 2 + len(route) + len(upstream) + len(resource) + userKeyLength
                 + clientIp.length + methodLength + targetLength;
         int index = ring.tryClaim(MSG_TYPE, length);
         if (index <= 0) {
@@ -121,7 +124,10 @@ public final class AccessLog implements AutoCloseable {
         b.putInt(i + 16, status);
         b.putLong(i + 20, requestBytes);
         b.putLong(i + 28, responseBytes);
-        i += 36;
+        b.putDouble(i + 36, userLatitude);
+        b.putDouble(i + 44, userLongitude);
+        b.putInt(i + 52, userLocationSource.ordinal());
+        i += 56;
         i = putText(b, i, route);
         i = putText(b, i, upstream);
         i = putText(b, i, resource);
@@ -186,7 +192,10 @@ public final class AccessLog implements AutoCloseable {
         int status = b.getInt(index + 16);
         long requestBytes = b.getLong(index + 20);
         long responseBytes = b.getLong(index + 28);
-        int i = index + 36;
+        UserLocationSource source = SOURCES[b.getInt(index + 52)];
+        double userLatitude = source == UserLocationSource.UNKNOWN ? Double.NaN : b.getDouble(index + 36);
+        double userLongitude = source == UserLocationSource.UNKNOWN ? Double.NaN : b.getDouble(index + 44);
+        int i = index + 56;
         String route = text(b, i);
         i += 2 + b.getShort(i);
         String upstream = text(b, i);
@@ -217,7 +226,12 @@ public final class AccessLog implements AutoCloseable {
             field("upstream", upstream);
             line.append(",\"latency_ms\":").append(latencyNanos / 1_000_000.0);
             line.append(",\"request_bytes\":").append(requestBytes);
-            line.append(",\"response_bytes\":").append(responseBytes).append("}\n");
+            line.append(",\"response_bytes\":").append(responseBytes);
+            if (source != UserLocationSource.UNKNOWN) {
+                line.append(",\"user_lat\":").append(userLatitude).append(",\"user_lon\":").append(userLongitude);
+                field("user_location", source.name().toLowerCase(java.util.Locale.ROOT));
+            }
+            line.append("}\n");
             try {
                 writer.append(line);
             } catch (IOException e) {
@@ -226,7 +240,7 @@ public final class AccessLog implements AutoCloseable {
         }
         if (!sinks.isEmpty()) {
             AccessEvent event = new AccessEvent(timeMillis, userKey, siteId, resource, route, upstream, method, path,
-                    status, latencyNanos, requestBytes, responseBytes, client);
+                    status, latencyNanos, requestBytes, responseBytes, client, userLatitude, userLongitude, source);
             for (AccessSink sink : sinks) {
                 try {
                     sink.onAccess(event);

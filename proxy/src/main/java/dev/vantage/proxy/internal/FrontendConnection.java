@@ -6,16 +6,19 @@ import dev.vantage.proxy.AttemptOutcome;
 import dev.vantage.proxy.EndpointGroup;
 import dev.vantage.proxy.ProxyTopology;
 import dev.vantage.proxy.UpstreamEndpoint;
+import dev.vantage.proxy.UserLocationSource;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection: reads request heads strictly, routes each request, streams it to an upstream connection
@@ -26,6 +29,12 @@ import java.nio.charset.StandardCharsets;
  * buffer, or released; the upstream connection is detached before it is closed or handed back to the pool;
  * {@link UpstreamEndpoint#requestEnded()} is called exactly once per {@link UpstreamEndpoint#requestStarted()}.
  * Timeouts are enforced by the loop's sweep through {@link #deadlineNanos}. Confined to its event loop.
+ *
+ * <p>Hedged reads: a GET/HEAD without a body may have a second attempt (the hedge, fields {@code hedge*}) in flight
+ * next to the first one, started by a one-shot timer after the selector's hedge delay (one scheduled task per hedged
+ * request, only on routes that hedge). The first final response head wins: a hedge that wins is promoted into the
+ * exchange's attempt fields, and the losing attempt's connection is detached and closed, never pooled, so at most one
+ * response ever reaches the client. While both are in flight the failure of one only ends that one.
  */
 final class FrontendConnection extends ChannelInboundHandlerAdapter {
 
@@ -46,7 +55,10 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
 
     private static final int PIPELINE_LIMIT_BYTES = 65536;
     private static final int MAX_LEADING_EMPTY_LINE_BYTES = 64;
+    private static final int MAX_METHOD_SCAN_BYTES = 64;
     private static final int MAX_ATTEMPTS = 8;
+
+    private static final long MIN_DEADLINE_NANOS = 1_000_000L;
 
     private static final byte[] HTTP11 = Http1.ascii("HTTP/1.1 ");
     private static final byte[] CRLF = Http1.ascii("\r\n");
@@ -54,6 +66,8 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
             Http1.ascii("Content-Type: text/plain; charset=utf-8\r\nContent-Length: ");
     private static final byte[] CONNECTION_CLOSE = Http1.ascii("Connection: close\r\n");
     private static final byte[] CONNECTION_KEEP_ALIVE = Http1.ascii("Connection: keep-alive\r\n");
+    private static final ByteBuf RETRY_AFTER_ONE_SECOND = Unpooled.unreleasableBuffer(
+            Unpooled.wrappedBuffer(Http1.ascii("Retry-After: 1\r\n")).asReadOnly());
 
     final LoopContext loop;
     private Channel channel;
@@ -103,11 +117,28 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
     private int status;
     private long requestBodyBytes;
     private long responseBytes;
-    /** The relayed response's declared Content-Length, -1 when none (for {@code UpstreamSelector#onExchangeEnd}). */
-    private long responseContentLength = -1;
+    /** The relayed response's body bytes (for {@code UpstreamSelector#onExchangeEnd}). */
+    private long responseBodyBytes;
     private byte[] userKey;
     private int userKeyLength;
+    private double userLatitude;
+    private double userLongitude;
+    private UserLocationSource userLocationSource = UserLocationSource.UNKNOWN;
+    /** The tenant this connection is admitted to (counted against its connection limit), or null. */
+    private String admittedTenant;
     String resourceId;
+
+    // hedging: the second attempt; hedgeEndpoint != null while it is in flight (its requestStarted() was called)
+    private Runnable hedgeTrigger;
+    private ScheduledFuture<?> hedgeTimer;
+    private UpstreamEndpoint hedgeEndpoint;
+    private UpstreamPool hedgePool;
+    private UpstreamConnection hedgeUpstream;
+    private UpstreamConnection hedgeConnectingTo;
+    private ByteBuf hedgeHead;
+    private long hedgeStartNanos;
+    private long hedgeTimeoutNanos;
+    private boolean hedgeAcquiring;
 
     // timeouts
     long deadlineNanos;
@@ -198,7 +229,12 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
             pool.cancel(this);
         }
         connectingTo = null;
+        cancelHedgeTimer();
+        if (hedgeEndpoint != null) {
+            cancelHedge();
+        }
         endAttempt();
+        releaseTenant();
         releaseExchangeBuffers();
         if (cumulation != null) {
             cumulation.release();
@@ -269,6 +305,24 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         cumulation = merged;
     }
 
+    /**
+     * Whether the bytes so far can start a request line: a token method up to the first SP. Lets garbage (a TLS
+     * ClientHello, a binary protocol, leading spaces) be answered with 400 at once instead of after a timeout.
+     */
+    private static boolean methodLooksValid(ByteBuf b, int r, int w) {
+        int end = Math.min(w, r + MAX_METHOD_SCAN_BYTES);
+        for (int i = r; i < end; i++) {
+            byte c = b.getByte(i);
+            if (c == Http1.SP) {
+                return i > r;
+            }
+            if (!Http1.isTchar(c)) {
+                return c == Http1.CR || c == Http1.LF ? i > r : false;
+            }
+        }
+        return true;
+    }
+
     /** Looks for a complete head in the cumulation; true when one was consumed (the state moved on). */
     private boolean tryHead() {
         HttpLimits limits = loop.engine.limits();
@@ -294,6 +348,10 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
             if (deadlineKind != D_HEADER) {
                 setDeadline(D_HEADER, limits.requestHeaderTimeoutMillis());
             }
+        }
+        if (!requestLineDone && !methodLooksValid(b, r, w)) {
+            reject(400, "request line: method is not a token (not HTTP/1.x?)");
+            return false;
         }
         int from = r + scanned;
         int headEnd;
@@ -376,10 +434,11 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         status = 0;
         requestBodyBytes = 0;
         responseBytes = 0;
-        responseContentLength = -1;
+        responseBodyBytes = 0;
         responseStarted = false;
         staleRetried = false;
         userKeyLength = 0;
+        userLocationSource = UserLocationSource.UNKNOWN;
         endpoint = null;
         ProxyTopology topology = loop.engine.topology();
         SelectionContext selection = loop.selection;
@@ -391,8 +450,43 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         resourceId = route.target().resource();
+        if (!admitTenant(route.tenant())) {
+            closeAfter = true;
+            respond(429, "tenant connection limit reached", RETRY_AFTER_ONE_SECOND);
+            return;
+        }
         candidates = topology.localGroup(route);
         startAttempt(topology);
+    }
+
+    /** Counts this connection against {@code tenant}'s connection limit (once per connection and tenant). */
+    private boolean admitTenant(String tenant) {
+        if (tenant == null || tenant.equals(admittedTenant)) {
+            return true;
+        }
+        releaseTenant();
+        boolean admitted;
+        try {
+            admitted = loop.engine.selector.admitTenantConnection(tenant);
+        } catch (RuntimeException e) {
+            admitted = true;
+        }
+        if (admitted) {
+            admittedTenant = tenant;
+        }
+        return admitted;
+    }
+
+    private void releaseTenant() {
+        String tenant = admittedTenant;
+        if (tenant != null) {
+            admittedTenant = null;
+            try {
+                loop.engine.selector.releaseTenantConnection(tenant);
+            } catch (RuntimeException e) {
+                // A selector's bookkeeping must never break the connection's teardown.
+            }
+        }
     }
 
     private void startAttempt(ProxyTopology topology) {
@@ -419,21 +513,15 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
                 return;
         }
         endpoint = selection.chosen;
-        if (selection.shadowTarget != null && attempt == 0 && !head.hasBody() && !head.upgrade
-                && (head.head || isGet())) {
+        boolean hedgeable = attempt == 0 && !head.hasBody() && !head.upgrade && (head.head || isGet());
+        if (selection.shadowTarget != null && hedgeable) {
             ShadowRequest.send(loop, route, selection.shadowTarget, head.upstreamHead, head.head,
                     route.timeouts().connectTimeoutMillis(), route.timeouts().responseTimeoutMillis());
         }
-        ByteBuf base = head.upstreamHead;
-        ByteBuf extra = selection.upstreamHeaders;
-        ByteBuf request = channel.alloc().directBuffer(base.writerIndex() + extra.readableBytes() + 4);
-        request.writeBytes(base, 0, base.writerIndex());
-        request.writeBytes(extra, extra.readerIndex(), extra.readableBytes());
-        request.writeBytes(CRLF).writeBytes(CRLF);
         if (attemptHead != null) {
             attemptHead.release();
         }
-        attemptHead = request;
+        attemptHead = requestHead(selection);
         if (responseExtras != null) {
             responseExtras.release();
             responseExtras = null;
@@ -446,13 +534,175 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         long timeoutMillis = selection.responseTimeoutMillis > 0 ? selection.responseTimeoutMillis
                 : route.timeouts().responseTimeoutMillis();
         responseTimeoutNanos = timeoutMillis * 1_000_000L;
+        long hedgeDelayNanos = -1;
+        if (hedgeable) {
+            try {
+                hedgeDelayNanos = loop.engine.selector.hedgeDelayNanos(route, selection);
+            } catch (RuntimeException e) {
+                hedgeDelayNanos = -1;
+            }
+        }
         endpoint.requestStarted();
         endpointPending = true;
         attemptStartNanos = attempt == 0 ? requestStartNanos : System.nanoTime();
         state = S_CONNECTING;
         setDeadlineNanos(D_RESPONSE, responseTimeoutNanos);
+        if (hedgeDelayNanos >= 0) {
+            armHedge(hedgeDelayNanos);
+        }
         pool = loop.pool(endpoint);
         pool.acquire(this, route.timeouts().connectTimeoutMillis());
+    }
+
+    /** The head of one attempt: the rewritten request head, the selector's extra headers, the final CRLF. */
+    private ByteBuf requestHead(SelectionContext selection) {
+        ByteBuf base = head.upstreamHead;
+        ByteBuf extra = selection.upstreamHeaders;
+        ByteBuf request = channel.alloc().directBuffer(base.writerIndex() + extra.readableBytes() + 4);
+        request.writeBytes(base, 0, base.writerIndex());
+        request.writeBytes(extra, extra.readerIndex(), extra.readableBytes());
+        request.writeBytes(CRLF).writeBytes(CRLF);
+        return request;
+    }
+
+    // ------------------------------------------------------------------ hedged reads
+
+    private void armHedge(long delayNanos) {
+        if (hedgeTrigger == null) {
+            hedgeTrigger = this::onHedgeTimer;
+        }
+        cancelHedgeTimer();
+        hedgeTimer = loop.eventLoop.schedule(hedgeTrigger, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelHedgeTimer() {
+        ScheduledFuture<?> timer = hedgeTimer;
+        if (timer != null) {
+            hedgeTimer = null;
+            timer.cancel(false);
+        }
+    }
+
+    /** The first attempt has no response head after the hedge delay: send a copy to another upstream. */
+    private void onHedgeTimer() {
+        hedgeTimer = null;
+        if ((state != S_CONNECTING && state != S_EXCHANGE) || responseStarted || attempt != 0 || hedgeEndpoint != null
+                || route == null || endpoint == null || head.hasBody()) {
+            return;
+        }
+        exclude(endpoint);
+        SelectionContext selection = loop.selection;
+        selection.begin(this, loop.engine.topology(), candidates);
+        try {
+            loop.engine.selector.selectHedge(route, selection, selection);
+        } catch (RuntimeException e) {
+            return;
+        }
+        UpstreamEndpoint target = selection.chosen;
+        if (selection.decision != SelectionContext.FORWARD || target == null || target == endpoint) {
+            return;
+        }
+        hedgeEndpoint = target;
+        hedgePool = loop.pool(target);
+        hedgeHead = requestHead(selection);
+        hedgeStartNanos = System.nanoTime();
+        long timeoutMillis = selection.responseTimeoutMillis > 0 ? selection.responseTimeoutMillis
+                : route.timeouts().responseTimeoutMillis();
+        hedgeTimeoutNanos = timeoutMillis * 1_000_000L;
+        target.requestStarted();
+        boolean acquired;
+        hedgeAcquiring = true;
+        try {
+            acquired = hedgePool.tryAcquire(this, route.timeouts().connectTimeoutMillis());
+        } finally {
+            hedgeAcquiring = false;
+        }
+        if (!acquired) {
+            // The upstream's pool is full: a hedge must not queue behind other requests.
+            cancelHedge();
+            return;
+        }
+        attempt++;
+        loop.metrics.increment(LoopMetrics.HEDGES_SENT);
+    }
+
+    private void hedgeReady(UpstreamConnection connection) {
+        hedgeConnectingTo = null;
+        hedgeUpstream = connection;
+        connection.attach(this, head.head, false);
+        ByteBuf request = hedgeHead;
+        hedgeHead = null;
+        connection.write(request);
+        connection.channel().flush();
+    }
+
+    /** The hedge failed while the first attempt still waits: report it and let the first attempt carry on. */
+    private void hedgeFailed(AttemptOutcome outcome, int failStatus) {
+        reportAttempt(hedgeEndpoint, outcome, failStatus, System.nanoTime() - hedgeStartNanos);
+        endHedge();
+    }
+
+    /** The first attempt won (or the exchange ends): the hedge is reported cancelled and its connection closed. */
+    private void cancelHedge() {
+        reportAttempt(hedgeEndpoint, AttemptOutcome.CANCELLED, 0, System.nanoTime() - hedgeStartNanos);
+        endHedge();
+    }
+
+    private void endHedge() {
+        UpstreamConnection connection = hedgeUpstream;
+        hedgeUpstream = null;
+        if (connection != null) {
+            connection.detach();
+            connection.channel().close();
+        }
+        // A connection still being opened was sent nothing: the pool keeps it when it connects.
+        hedgeConnectingTo = null;
+        if (hedgeHead != null) {
+            hedgeHead.release();
+            hedgeHead = null;
+        }
+        UpstreamEndpoint ended = hedgeEndpoint;
+        hedgeEndpoint = null;
+        hedgePool = null;
+        ended.requestEnded();
+    }
+
+    /** The hedge answered first: the first attempt is reported cancelled, its connection closed; the hedge goes on. */
+    private void cancelFirstAttempt() {
+        reportAttempt(endpoint, AttemptOutcome.CANCELLED, 0, System.nanoTime() - attemptStartNanos);
+        dropUpstream();
+        if (queued) {
+            queued = false;
+            pool.cancel(this);
+        }
+        connectingTo = null;
+        promoteHedge();
+    }
+
+    /** The first attempt is over (failed or cancelled, its connection gone): the hedge becomes the attempt. */
+    private void promoteHedge() {
+        endAttempt();
+        endpoint = hedgeEndpoint;
+        endpointPending = true;
+        pool = hedgePool;
+        upstream = hedgeUpstream;
+        connectingTo = hedgeConnectingTo;
+        attemptStartNanos = hedgeStartNanos;
+        if (attemptHead != null) {
+            attemptHead.release();
+        }
+        // Still unsent when the hedge's connection is being opened; the usual path writes it then.
+        attemptHead = hedgeHead;
+        responseTimeoutNanos = hedgeTimeoutNanos;
+        hedgeEndpoint = null;
+        hedgePool = null;
+        hedgeUpstream = null;
+        hedgeConnectingTo = null;
+        hedgeHead = null;
+        staleRetried = true;
+        state = upstream != null ? S_EXCHANGE : S_CONNECTING;
+        setDeadlineNanos(D_RESPONSE, Math.max(MIN_DEADLINE_NANOS,
+                hedgeStartNanos + hedgeTimeoutNanos - System.nanoTime()));
     }
 
     private void consumeBody(ByteBuf b) {
@@ -518,12 +768,16 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
 
     /** The pool started connecting a new connection for this request. */
     void connecting(UpstreamConnection connection) {
-        connectingTo = connection;
+        if (hedgeAcquiring) {
+            hedgeConnectingTo = connection;
+        } else {
+            connectingTo = connection;
+        }
     }
 
     /** Whether a freshly connected {@code connection} is still wanted by this request. */
     boolean wants(UpstreamConnection connection) {
-        return state == S_CONNECTING && connectingTo == connection;
+        return (state == S_CONNECTING && connectingTo == connection) || connection == hedgeConnectingTo;
     }
 
     /** The request waits in the pool's queue. */
@@ -542,6 +796,10 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
     }
 
     void upstreamReady(UpstreamConnection connection) {
+        if (hedgeAcquiring || connection == hedgeConnectingTo) {
+            hedgeReady(connection);
+            return;
+        }
         if (state != S_CONNECTING) {
             connection.pool().release(connection, true);
             return;
@@ -571,6 +829,11 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
     }
 
     void connectFailed(UpstreamConnection connection) {
+        if (connection == hedgeConnectingTo) {
+            hedgeConnectingTo = null;
+            hedgeFailed(AttemptOutcome.CONNECT_FAILURE, 502);
+            return;
+        }
         if (state != S_CONNECTING || connectingTo != connection) {
             return;
         }
@@ -580,6 +843,11 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
 
     /** The upstream closed before a complete response head. */
     void onUpstreamReset(UpstreamConnection connection) {
+        if (connection == hedgeUpstream) {
+            hedgeUpstream = null;
+            hedgeFailed(AttemptOutcome.RESET, 502);
+            return;
+        }
         upstream = null;
         if (connection.exchanges > 1 && !staleRetried && attemptHead != null && replayable()) {
             // A pooled connection the upstream closed while idle: replay once on a fresh one (RFC 9112 9.3.1).
@@ -591,16 +859,28 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         attemptFailed(AttemptOutcome.RESET, 502, "upstream closed the connection");
     }
 
-    void onBadResponse(String reason) {
+    void onBadResponse(UpstreamConnection connection, String reason) {
+        if (connection == hedgeUpstream) {
+            hedgeUpstream = null;
+            hedgeFailed(AttemptOutcome.RESET, 502);
+            return;
+        }
         upstream = null;
         attemptFailed(AttemptOutcome.RESET, 502, "upstream sent an invalid response");
     }
 
     private void attemptFailed(AttemptOutcome outcome, int failStatus, String reason) {
+        cancelHedgeTimer();
+        long latencyNanos = System.nanoTime() - attemptStartNanos;
+        if (hedgeEndpoint != null) {
+            // The hedge is still in flight: it is the retry.
+            reportAttempt(endpoint, outcome, failStatus, latencyNanos);
+            promoteHedge();
+            return;
+        }
         UpstreamEndpoint failed = endpoint;
         endAttempt();
-        long latencyNanos = System.nanoTime() - attemptStartNanos;
-        boolean retry = reportAttempt(outcome, failStatus, latencyNanos);
+        boolean retry = reportAttempt(failed, outcome, failStatus, latencyNanos);
         if (retry && replayable()) {
             exclude(failed);
             attempt++;
@@ -611,11 +891,12 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         respond(failStatus, reason, null);
     }
 
-    private boolean reportAttempt(AttemptOutcome outcome, int attemptStatus, long latencyNanos) {
+    private boolean reportAttempt(UpstreamEndpoint attempted, AttemptOutcome outcome, int attemptStatus,
+                                  long latencyNanos) {
         SelectionContext selection = loop.selection;
         selection.view(this);
         try {
-            return loop.engine.selector.onAttemptEnd(route, selection, endpoint, outcome, attemptStatus,
+            return loop.engine.selector.onAttemptEnd(route, selection, attempted, outcome, attemptStatus,
                     latencyNanos);
         } catch (RuntimeException e) {
             return false;
@@ -644,8 +925,9 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         return responseExtras;
     }
 
-    void onInterim(ByteBuf clientHead) {
-        if (head.http10 || state == S_CLOSED) {
+    void onInterim(UpstreamConnection connection, ByteBuf clientHead) {
+        // While a hedge is in flight neither attempt's interim responses go out: the final head may come from the other.
+        if (head.http10 || state == S_CLOSED || connection != upstream || hedgeEndpoint != null) {
             clientHead.release();
             return;
         }
@@ -655,8 +937,51 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
     /** A final response head arrived; false when the response is dropped for a retry. */
     boolean onResponseHead(UpstreamConnection connection, int responseStatus, boolean clientClose,
                            ByteBuf clientHead) {
-        long latencyNanos = System.nanoTime() - attemptStartNanos;
-        boolean retry = reportAttempt(AttemptOutcome.RESPONSE, responseStatus, latencyNanos);
+        cancelHedgeTimer();
+        long now = System.nanoTime();
+        if (hedgeEndpoint != null && connection == hedgeUpstream) {
+            boolean retry = reportAttempt(hedgeEndpoint, AttemptOutcome.RESPONSE, responseStatus,
+                    now - hedgeStartNanos);
+            if (retry) {
+                // The hedge answered with a retryable status: the first attempt may still answer properly.
+                clientHead.release();
+                hedgeUpstream = null;
+                connection.detach();
+                connection.channel().close();
+                endHedge();
+                return false;
+            }
+            loop.metrics.increment(LoopMetrics.HEDGES_WON);
+            cancelFirstAttempt();
+        } else if (!acceptFirstAttemptHead(clientHead, responseStatus, now)) {
+            return false;
+        }
+        if (attemptHead != null) {
+            attemptHead.release();
+            attemptHead = null;
+        }
+        status = responseStatus;
+        responseStarted = true;
+        if (clientClose) {
+            closeAfter = true;
+        }
+        writeClient(clientHead);
+        setDeadline(D_STREAM, route.timeouts().idleTimeoutMillis());
+        return true;
+    }
+
+    /** The first attempt's head arrived: false when it is dropped (for a retry, or for the hedge still in flight). */
+    private boolean acceptFirstAttemptHead(ByteBuf clientHead, int responseStatus, long now) {
+        boolean retry = reportAttempt(endpoint, AttemptOutcome.RESPONSE, responseStatus, now - attemptStartNanos);
+        if (retry && hedgeEndpoint != null) {
+            clientHead.release();
+            dropUpstream();
+            promoteHedge();
+            return false;
+        }
+        if (hedgeEndpoint != null) {
+            cancelHedge();
+        }
         if (retry && replayable()) {
             clientHead.release();
             dropUpstream();
@@ -668,19 +993,6 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
             startAttempt(loop.engine.topology());
             return false;
         }
-        if (attemptHead != null) {
-            attemptHead.release();
-            attemptHead = null;
-        }
-        status = responseStatus;
-        ResponseHeadParser parsed = loop.responseParser;
-        responseContentLength = parsed.framing == ResponseHeadParser.FRAMING_LENGTH ? parsed.contentLength : -1;
-        responseStarted = true;
-        if (clientClose) {
-            closeAfter = true;
-        }
-        writeClient(clientHead);
-        setDeadline(D_STREAM, route.timeouts().idleTimeoutMillis());
         return true;
     }
 
@@ -693,6 +1005,7 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
     }
 
     void onResponseComplete(UpstreamConnection connection, boolean reusable) {
+        responseBodyBytes = connection.bodyBytes;
         boolean reuse = reusable && requestComplete;
         if (!requestComplete) {
             closeAfter = true;
@@ -769,6 +1082,10 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void writeSimple(int responseStatus, CharSequence reason, CharSequence location, ByteBuf extraHeaders) {
+        cancelHedgeTimer();
+        if (hedgeEndpoint != null) {
+            cancelHedge();
+        }
         dropUpstream();
         endAttempt();
         if (queued) {
@@ -849,7 +1166,7 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
             SelectionContext selection = loop.selection;
             selection.view(this);
             try {
-                loop.engine.selector.onExchangeEnd(route, selection, endpoint, status, responseContentLength);
+                loop.engine.selector.onExchangeEnd(route, selection, endpoint, status, responseBodyBytes);
             } catch (RuntimeException e) {
                 // A selector's bookkeeping must never break the exchange.
             }
@@ -862,7 +1179,7 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
             log.offer(requestStartMillis, latencyNanos, status, requestBodyBytes, responseBytes,
                     route == null ? null : route.name(), endpoint == null ? null : endpoint.endpoint(), resourceId,
                     userKey == null ? clientIp : userKey, userKeyLength, clientIp, head.array(), head.arrayOffset(), head.methodEnd,
-                    head.targetStart, head.targetEnd);
+                    head.targetStart, head.targetEnd, userLatitude, userLongitude, userLocationSource);
         }
         releaseExchangeBuffers();
         route = null;
@@ -918,6 +1235,10 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void abortBoth() {
+        cancelHedgeTimer();
+        if (hedgeEndpoint != null) {
+            cancelHedge();
+        }
         dropUpstream();
         endAttempt();
         if (status != 0) {
@@ -1052,6 +1373,12 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         if (excludedCount < excluded.length) {
             excluded[excludedCount++] = failed.index();
         }
+    }
+
+    void userLocation(double latitudeDegrees, double longitudeDegrees, UserLocationSource source) {
+        userLatitude = latitudeDegrees;
+        userLongitude = longitudeDegrees;
+        userLocationSource = source == null ? UserLocationSource.UNKNOWN : source;
     }
 
     void userKey(CharSequence key) {

@@ -43,7 +43,9 @@ public final class LoopMetrics {
     public static final int HEADER_TIMEOUTS = 18;
     public static final int TUNNELS = 19;
     public static final int SHADOW_REQUESTS = 20;
-    private static final int BUCKETS = 21;
+    public static final int HEDGES_SENT = 21;
+    public static final int HEDGES_WON = 22;
+    private static final int BUCKETS = 23;
     private static final int SIZE = BUCKETS + LATENCY_BUCKETS_SECONDS.length;
 
     private final long[] slots = new long[SIZE];

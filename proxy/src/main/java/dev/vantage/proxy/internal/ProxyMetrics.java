@@ -66,6 +66,12 @@ public final class ProxyMetrics {
                 sum(loops, LoopMetrics.TUNNELS));
         counter(out, "vantage_proxy_shadow_requests_total", "Shadow copies of requests sent (responses dropped).",
                 sum(loops, LoopMetrics.SHADOW_REQUESTS));
+        counter(out, "vantage_proxy_hedges_sent_total",
+                "Hedged copies of slow GET/HEAD requests sent to a second upstream.",
+                sum(loops, LoopMetrics.HEDGES_SENT));
+        counter(out, "vantage_proxy_hedges_won_total",
+                "Hedged requests answered by the hedge (the first attempt was cancelled).",
+                sum(loops, LoopMetrics.HEDGES_WON));
         counter(out, "vantage_proxy_pool_reuses_total", "Requests sent on a reused keep-alive upstream connection.",
                 sum(loops, LoopMetrics.POOL_REUSES));
 

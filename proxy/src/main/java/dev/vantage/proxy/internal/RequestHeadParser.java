@@ -9,11 +9,13 @@ import java.nio.charset.StandardCharsets;
  * to send upstream: origin-form request line, end-to-end headers only (RFC 9110 7.6.1), and forwarding headers
  * ({@code X-Forwarded-For}, {@code X-Forwarded-Proto}, {@code Forwarded}).
  *
- * <p>Rejections (status, one-line reason): 400 for malformed request lines and header fields (bare CR or LF, NUL
- * and other controls, obs-fold, whitespace before the colon, invalid names), missing or duplicate Host, an invalid
- * Host, Content-Length with Transfer-Encoding, duplicate or malformed Content-Length, Transfer-Encoding whose final
+ * <p>Rejections (status, one-line reason): 400 for malformed request lines and header fields (bare CR, NUL,
+ * obs-fold, whitespace before the colon, invalid names), missing or duplicate Host, an invalid Host,
+ * Content-Length with Transfer-Encoding, duplicate or malformed Content-Length, Transfer-Encoding whose final
  * coding is not chunked or in HTTP/1.0; 501 for CONNECT and for transfer codings other than chunked; 505 for
- * versions other than HTTP/1.x; 413 for a body over the limit; 417 for expectations other than 100-continue.
+ * versions other than HTTP/1.x; 413 for a body over the limit. Tolerated as RFC 9112 2.2 and 3 allow (and as
+ * HAProxy and nginx do): a bare LF as line end, runs of SP in the request line, controls other than CR and NUL in
+ * field values; expectations other than 100-continue are forwarded.
  *
  * <p>One instance per event loop; its scratch arrays are reused for every parse, so it is single-threaded and a
  * parse must complete before the next one starts.
@@ -67,6 +69,7 @@ final class RequestHeadParser {
     private boolean[] dropped;
     private boolean secure;
     private byte[] src = new byte[0];
+    private final FieldLine field = new FieldLine();
 
     private int status;
     private String reason;
@@ -123,14 +126,24 @@ final class RequestHeadParser {
         byte[] s = src;
 
         // ---- request line: method SP request-target SP HTTP-version CRLF
+        // A bare LF ends a line too (RFC 9112 2.2 allows it; the head sent upstream always uses CRLF), and runs of
+        // SP separate the request line's parts (RFC 9112 3); a CR anywhere else stays an error.
         int lf = indexOf(s, 0, length, Http1.LF);
-        if (lf <= 0 || s[lf - 1] != Http1.CR) {
+        if (lf <= 0) {
             return fail(400, "request line: not terminated by CRLF");
         }
-        int lineEnd = lf - 1;
+        int lineEnd = s[lf - 1] == Http1.CR ? lf - 1 : lf;
         int sp1 = indexOf(s, 0, lineEnd, Http1.SP);
         int sp2 = lastIndexOf(s, 0, lineEnd, Http1.SP);
-        if (sp1 <= 0 || sp2 <= sp1 + 1) {
+        int targetStart = sp1 + 1;
+        while (sp1 > 0 && targetStart < sp2 && s[targetStart] == Http1.SP) {
+            targetStart++;
+        }
+        int targetEnd = sp2;
+        while (targetEnd > targetStart && s[targetEnd - 1] == Http1.SP) {
+            targetEnd--;
+        }
+        if (sp1 <= 0 || targetEnd <= targetStart) {
             return fail(400, "request line: expected method SP target SP version");
         }
         for (int i = 0; i < sp1; i++) {
@@ -148,8 +161,6 @@ final class RequestHeadParser {
                     + " (expected: HTTP/1.1 or HTTP/1.0)");
         }
         out.http10 = s[sp2 + 8] == '0';
-        int targetStart = sp1 + 1;
-        int targetEnd = sp2;
         for (int i = targetStart; i < targetEnd; i++) {
             if (!Http1.isTargetChar(s[i])) {
                 return fail(400, "request target: invalid character");
@@ -206,10 +217,7 @@ final class RequestHeadParser {
             if (lf < 0) {
                 return fail(400, "header section: not terminated by an empty line");
             }
-            if (lf == lineStart || s[lf - 1] != Http1.CR) {
-                return fail(400, "header field: bare LF (expected: CRLF)");
-            }
-            int end = lf - 1;
+            int end = lf > lineStart && s[lf - 1] == Http1.CR ? lf - 1 : lf;
             if (end == lineStart) {
                 break;
             }
@@ -219,32 +227,14 @@ final class RequestHeadParser {
             if (count == maxHeaderCount) {
                 return fail(431, "header fields: more than " + maxHeaderCount);
             }
-            int colon = lineStart;
-            while (colon < end && s[colon] != ':') {
-                if (!Http1.isTchar(s[colon])) {
-                    return fail(400, Http1.isOws(s[colon]) ? "header field: whitespace before the colon"
-                            : "header field: invalid name character");
-                }
-                colon++;
+            // CR and NUL are rejected (RFC 9110 5.5 "MUST either reject or replace"); other controls are retained,
+            // as the RFC allows and as HAProxy and nginx do.
+            if (!field.scan(s, lineStart, end, true)) {
+                return fail(400, "header field: " + field.error());
             }
-            if (colon == end || colon == lineStart) {
-                return fail(400, colon == lineStart ? "header field: empty name" : "header field: no colon");
-            }
-            int vs = colon + 1;
-            int ve = end;
-            for (int i = vs; i < ve; i++) {
-                byte b = s[i];
-                if (!Http1.isFieldVchar(b) && !Http1.isOws(b)) {
-                    return fail(400, b == Http1.CR ? "header field: bare CR in value"
-                            : b == 0 ? "header field: NUL in value" : "header field: control character in value");
-                }
-            }
-            while (vs < ve && Http1.isOws(s[vs])) {
-                vs++;
-            }
-            while (ve > vs && Http1.isOws(s[ve - 1])) {
-                ve--;
-            }
+            int colon = field.colon;
+            int vs = field.valueStart;
+            int ve = field.valueEnd;
             nameStart[count] = lineStart;
             nameEnd[count] = colon;
             valueStart[count] = vs;
@@ -371,11 +361,9 @@ final class RequestHeadParser {
                 }
             }
         }
-        if (expectIndex >= 0 && !out.http10) {
-            if (!Http1.equalsLower(s, valueStart[expectIndex], valueEnd[expectIndex] - valueStart[expectIndex],
-                    CONTINUE)) {
-                return fail(417, "Expect: only 100-continue is supported");
-            }
+        // Other expectations are forwarded for the origin to meet or refuse (RFC 9110 10.1.1 makes 417 a MAY).
+        if (expectIndex >= 0 && !out.http10 && Http1.equalsLower(s, valueStart[expectIndex],
+                valueEnd[expectIndex] - valueStart[expectIndex], CONTINUE)) {
             out.expectContinue = true;
         }
 
@@ -496,30 +484,30 @@ final class RequestHeadParser {
         }
     }
 
-    /** 0 when the value is exactly {@code chunked}; 501 for other codings ending in chunked; else 400. */
+    /**
+     * 0 when the list is exactly {@code chunked}; 501 for other codings ending in chunked; else 400. Empty list
+     * elements are ignored (RFC 9110 5.6.1), so {@code "chunked,"} is {@code chunked}.
+     */
     private static int transferCoding(byte[] s, int start, int end) {
-        int lastComma = -1;
-        for (int i = start; i < end; i++) {
-            if (s[i] == ',') {
-                lastComma = i;
-            }
+        int last = end;
+        while (last > start && (Http1.isOws(s[last - 1]) || s[last - 1] == ',')) {
+            last--;
         }
-        int tokenStart = lastComma < 0 ? start : lastComma + 1;
-        while (tokenStart < end && Http1.isOws(s[tokenStart])) {
-            tokenStart++;
+        int tokenStart = last;
+        while (tokenStart > start && s[tokenStart - 1] != ',' && !Http1.isOws(s[tokenStart - 1])) {
+            tokenStart--;
         }
-        if (!Http1.equalsLower(s, tokenStart, end - tokenStart, CHUNKED)) {
+        if (!Http1.equalsLower(s, tokenStart, last - tokenStart, CHUNKED)) {
             return 400;
         }
-        if (lastComma < 0) {
-            return 0;
-        }
-        for (int i = start; i < lastComma; i++) {
+        boolean others = false;
+        for (int i = start; i < tokenStart; i++) {
             if (!Http1.isTchar(s[i]) && s[i] != ',' && !Http1.isOws(s[i])) {
                 return 400;
             }
+            others |= Http1.isTchar(s[i]);
         }
-        return 501;
+        return others ? 501 : 0;
     }
 
     /** The value when it is 1*DIGIT of at most 18 digits, else -1. */

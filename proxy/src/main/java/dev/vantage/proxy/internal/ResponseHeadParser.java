@@ -42,6 +42,7 @@ final class ResponseHeadParser {
     private final int[] valueStart = new int[MAX_FIELDS];
     private final int[] valueEnd = new int[MAX_FIELDS];
     private final boolean[] dropped = new boolean[MAX_FIELDS];
+    private final FieldLine field = new FieldLine();
     private byte[] src = new byte[4096];
 
     int status;
@@ -114,29 +115,12 @@ final class ResponseHeadParser {
             if (count == MAX_FIELDS) {
                 return fail("upstream sent too many header fields");
             }
-            int colon = lineStart;
-            while (colon < end && s[colon] != ':') {
-                if (!Http1.isTchar(s[colon])) {
-                    return fail("upstream header field name invalid");
-                }
-                colon++;
+            if (!field.scan(s, lineStart, end, false)) {
+                return fail("upstream header field: " + field.error());
             }
-            if (colon == end || colon == lineStart) {
-                return fail("upstream header field malformed");
-            }
-            int vs = colon + 1;
-            int ve = end;
-            for (int i = vs; i < ve; i++) {
-                if (!Http1.isFieldVchar(s[i]) && !Http1.isOws(s[i])) {
-                    return fail("upstream header field value has control characters");
-                }
-            }
-            while (vs < ve && Http1.isOws(s[vs])) {
-                vs++;
-            }
-            while (ve > vs && Http1.isOws(s[ve - 1])) {
-                ve--;
-            }
+            int colon = field.colon;
+            int vs = field.valueStart;
+            int ve = field.valueEnd;
             nameStart[count] = lineStart;
             nameEnd[count] = colon;
             valueStart[count] = vs;

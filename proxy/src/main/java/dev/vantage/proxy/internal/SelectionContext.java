@@ -5,6 +5,7 @@ import dev.vantage.proxy.ProxyRequest;
 import dev.vantage.proxy.ProxyTopology;
 import dev.vantage.proxy.Selection;
 import dev.vantage.proxy.UpstreamEndpoint;
+import dev.vantage.proxy.UserLocationSource;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.net.InetSocketAddress;
@@ -263,6 +264,11 @@ final class SelectionContext implements ProxyRequest, Selection, Function<CharSe
     @Override
     public void resource(CharSequence resourceId) {
         connection.resourceId = resourceId.toString();
+    }
+
+    @Override
+    public void userLocation(double latitudeDegrees, double longitudeDegrees, UserLocationSource source) {
+        connection.userLocation(latitudeDegrees, longitudeDegrees, source);
     }
 
     @Override

@@ -46,6 +46,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements C
     long idleSinceNanos;
     /** Exchanges started on this connection; above 1 it was reused from the pool. */
     int exchanges;
+    /** Response body bytes of the current exchange (chunked: payload only), for shadow comparison. */
+    long bodyBytes;
 
     UpstreamConnection(UpstreamPool pool, FrontendConnection requester) {
         this.pool = pool;
@@ -79,6 +81,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements C
         state = HEAD;
         scanned = 0;
         broken = false;
+        bodyBytes = 0;
         headRequest = head;
         upgradeRequested = upgrade;
     }
@@ -151,7 +154,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements C
             }
             int status = parser.status;
             if (status < 200 && status != 101) {
-                client.onInterim(clientHead);
+                client.onInterim(this, clientHead);
                 if (front != client) {
                     return;
                 }
@@ -208,10 +211,12 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements C
                 int readable = in.readableBytes();
                 if (readable <= remaining) {
                     remaining -= readable;
+                    bodyBytes += readable;
                     client.writeClient(in);
                 } else {
                     int n = (int) remaining;
                     remaining = 0;
+                    bodyBytes += n;
                     client.writeClient(in.retainedSlice(in.readerIndex(), n));
                     broken = true;
                     in.release();
@@ -225,6 +230,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements C
                 onChunked(client, in);
                 return;
             case UNTIL_CLOSE:
+                bodyBytes += in.readableBytes();
                 client.writeClient(in);
                 return;
             default:
@@ -263,6 +269,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements C
             in.release();
         }
         if (chunks.done()) {
+            bodyBytes = chunks.dataBytes();
             complete(client);
         }
     }
@@ -285,7 +292,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter implements C
     private void failHead(FrontendConnection client, String reason) {
         detach();
         channel.close();
-        client.onBadResponse(reason);
+        client.onBadResponse(this, reason);
     }
 
     @Override

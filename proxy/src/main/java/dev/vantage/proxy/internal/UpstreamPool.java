@@ -77,6 +77,14 @@ public final class UpstreamPool {
 
     /** Hands a connection to {@code requester} now (idle one), after connecting, or when one is released. */
     void acquire(FrontendConnection requester, long connectTimeoutMillisForRequest) {
+        if (!tryAcquire(requester, connectTimeoutMillisForRequest)) {
+            waiters.addLast(requester);
+            requester.queued(connectTimeoutMillisForRequest);
+        }
+    }
+
+    /** Like {@link #acquire} but never queues: false (and nothing started) when the pool is at its maximum. */
+    boolean tryAcquire(FrontendConnection requester, long connectTimeoutMillisForRequest) {
         UpstreamConnection connection;
         while ((connection = idle.pollLast()) != null) {
             idleCount = idle.size();
@@ -84,15 +92,14 @@ public final class UpstreamPool {
                 reused = reused + 1;
                 loop.metrics.increment(LoopMetrics.POOL_REUSES);
                 requester.upstreamReady(connection);
-                return;
+                return true;
             }
         }
         if (open < maxConnections) {
             connect(requester, connectTimeoutMillisForRequest);
-            return;
+            return true;
         }
-        waiters.addLast(requester);
-        requester.queued(connectTimeoutMillisForRequest);
+        return false;
     }
 
     /** Removes a requester that stopped waiting (client gone or queue timeout). */

@@ -9,6 +9,9 @@ import io.netty.buffer.ByteBuf;
  */
 public final class Frame {
 
+    /** {@link #flags} bit of a HELLO: the session is multi-master, every block frame carries its version. */
+    public static final int FLAG_MULTI_MASTER = 1;
+
     public FrameType type;
     public final StringBuilder resourceId = new StringBuilder();
     public long epoch;
@@ -21,6 +24,15 @@ public final class Frame {
     public long value;
     public final StringBuilder text = new StringBuilder();
     public ByteBuf payload;
+    /** HELLO: {@link #FLAG_MULTI_MASTER}. */
+    public int flags;
+    /** Multi-master block frames: the block's hybrid logical clock. */
+    public long hlcPhysicalMillis;
+    public int hlcLogical;
+    /** Multi-master: HELLO = the sending site; block frames = the site whose write the block holds ("" = none). */
+    public final StringBuilder writerSite = new StringBuilder();
+    /** Multi-master block frames: the block's version vector, {@code site=n,site=n}. */
+    public final StringBuilder versionVector = new StringBuilder();
 
     public Frame reset(FrameType type) {
         this.type = type;
@@ -35,6 +47,11 @@ public final class Frame {
         value = 0;
         text.setLength(0);
         payload = null;
+        flags = 0;
+        hlcPhysicalMillis = 0;
+        hlcLogical = 0;
+        writerSite.setLength(0);
+        versionVector.setLength(0);
         return this;
     }
 

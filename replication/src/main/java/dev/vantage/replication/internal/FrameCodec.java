@@ -13,11 +13,13 @@ import net.openhft.chronicle.wire.ValueOut;
 /**
  * Encodes and decodes {@link Frame}s. Layout of one frame (the transport adds a 4-byte length before it):
  * {@code [u16 headerLength][header: Chronicle BinaryWire values][payload][u32 CRC32C of everything before]}.
- * The header starts with the protocol version. One instance per thread: it reuses its buffers.
+ * The header starts with the protocol version. Version 2 added flags, the block's HLC, writer site and version
+ * vector (multi-master) after the text field; frames of any other version are rejected. One instance per thread: it
+ * reuses its buffers.
  */
 public final class FrameCodec {
 
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     /** Longest frame the transport accepts: a 1 MiB block that did not compress, plus headers. */
     public static final int MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
@@ -25,10 +27,34 @@ public final class FrameCodec {
     private final BinaryWire wire;
     private final byte[] scratch = new byte[4096];
     private final CRC32C crc = new CRC32C();
+    private final int writeVersion;
 
     public FrameCodec() {
+        this(VERSION);
+    }
+
+    /** A codec that writes frames of protocol version {@code writeVersion} (tests of version checks). */
+    FrameCodec(int writeVersion) {
+        this.writeVersion = writeVersion;
         headerBytes.singleThreadedCheckDisabled(true);
         wire = BinaryWire.binaryOnly(headerBytes);
+    }
+
+    /**
+     * Encodes and decodes one frame, so that the classes and static state behind the codec (Chronicle Wire takes
+     * most of a second of a cold JVM) are ready before the first session needs them. Thread-safe.
+     */
+    public static void warmUp() {
+        FrameCodec codec = new FrameCodec();
+        Frame frame = new Frame().reset(FrameType.HELLO).resourceId("warm-up").text("warm-up");
+        ByteBuf buf = codec.encode(frame, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT);
+        try {
+            codec.decode(buf, frame);
+        } catch (CorruptFrameException e) {
+            throw new IllegalStateException("frame codec warm-up: " + e.getMessage(), e);
+        } finally {
+            buf.release();
+        }
     }
 
     /** Thrown for a frame that fails its checksum or cannot be parsed. */
@@ -55,7 +81,7 @@ public final class FrameCodec {
     public ByteBuf encode(Frame frame, ByteBuffer payload, int payloadLength, ByteBufAllocator alloc) {
         headerBytes.clear();
         ValueOut out = wire.getValueOut();
-        out.int8((byte) VERSION);
+        out.int8((byte) writeVersion);
         out.int8((byte) frame.type.ordinal());
         out.text(frame.resourceId);
         out.int64(frame.epoch);
@@ -67,6 +93,11 @@ public final class FrameCodec {
         out.int32(frame.rawLength);
         out.int64(frame.value);
         out.text(frame.text);
+        out.int32(frame.flags);
+        out.int64(frame.hlcPhysicalMillis);
+        out.int32(frame.hlcLogical);
+        out.text(frame.writerSite);
+        out.text(frame.versionVector);
         out.int32(payloadLength);
         int headerLength = (int) headerBytes.readRemaining();
         ByteBuf buf = alloc.directBuffer(2 + headerLength + payloadLength + 4);
@@ -110,7 +141,8 @@ public final class FrameCodec {
             ValueIn valueIn = wire.getValueIn();
             int version = valueIn.int8();
             if (version != VERSION) {
-                throw new CorruptFrameException("frame version: " + version + " (expected: " + VERSION + ")", -1);
+                throw new CorruptFrameException("frame version: " + version + " (expected: " + VERSION
+                        + "; the peer runs an incompatible Vantage release)", -1);
             }
             frame.type = FrameType.of(valueIn.int8());
             valueIn.textTo(frame.resourceId);
@@ -124,6 +156,11 @@ public final class FrameCodec {
             frame.rawLength = valueIn.int32();
             frame.value = valueIn.int64();
             valueIn.textTo(frame.text);
+            frame.flags = valueIn.int32();
+            frame.hlcPhysicalMillis = valueIn.int64();
+            frame.hlcLogical = valueIn.int32();
+            valueIn.textTo(frame.writerSite);
+            valueIn.textTo(frame.versionVector);
             payloadLength = valueIn.int32();
         } catch (CorruptFrameException e) {
             throw e;

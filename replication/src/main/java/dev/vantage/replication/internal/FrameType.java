@@ -26,7 +26,23 @@ public enum FrameType {
     /** R to S: frame sequence was rejected and must be sent again with its payload; text = reason. */
     NACK,
     /** R to S: the session ended; everything up to sequence is durable and the volume has size value. */
-    DONE;
+    DONE,
+    /**
+     * S to R: send the sub-block hashes of the blocks listed in payload (8-byte little-endian indexes); rawLength =
+     * sub-block size; value = 1 on the last request of the session.
+     */
+    SUBHASH_REQUEST,
+    /**
+     * R to S, one per request: payload = for each requested block, its index then rawLength XXH3-64 sub-block hashes
+     * (8-byte little-endian each, 0 when R has no whole block there); value = the request's value.
+     */
+    SUBHASHES,
+    /**
+     * S to R: block blockIndex becomes R's current block with the sub-blocks whose bits are set in value replaced by
+     * the payload (those sub-blocks concatenated in order, then encoded with codec); sequence, hash (of the whole new
+     * block) and rawLength (block length) as in BLOCK. R verifies the result's hash before writing it.
+     */
+    PATCH;
 
     private static final FrameType[] VALUES = values();
 

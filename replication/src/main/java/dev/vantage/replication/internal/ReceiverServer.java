@@ -42,6 +42,12 @@ import dev.vantage.replication.Volume;
  *
  * <p>Threading: event loops only decode frames into a Disruptor ring; one applier thread owns every volume, every
  * session's state and all replies. {@link #progress} reads immutable snapshots published through volatile fields.
+ *
+ * <p>Multi-master sessions (HELLO flag {@link Frame#FLAG_MULTI_MASTER}, naming the sending site) write into the
+ * site's shared copy of the resource from {@link ReplicaVolumes} (the engine owns it: its own sender streams from the
+ * same instance), keep one resume point per sending site ({@code receiver-<site>.state}) so several replicas may
+ * stream to this one at once, apply each block through {@link Volume#applyVersioned} (apply, skip what is already
+ * known, or resolve a conflict keeping the loser), and only ever grow the volume at the end of a session.
  */
 public final class ReceiverServer implements AutoCloseable {
 
@@ -54,12 +60,25 @@ public final class ReceiverServer implements AutoCloseable {
         public final AtomicLong wireBytes = new AtomicLong();
         public final AtomicLong framesApplied = new AtomicLong();
         public final AtomicLong referencesApplied = new AtomicLong();
+        public final AtomicLong patchesApplied = new AtomicLong();
         public final AtomicLong bytesApplied = new AtomicLong();
         public final AtomicLong framesRejected = new AtomicLong();
         public final AtomicLong nacksSent = new AtomicLong();
         public final AtomicLong syncs = new AtomicLong();
         public final AtomicLong sessions = new AtomicLong();
         public final AtomicLong sessionsRefused = new AtomicLong();
+        /** Multi-master blocks not written because this copy already had their version. */
+        public final AtomicLong framesAlreadyKnown = new AtomicLong();
+        /** Multi-master concurrent writes resolved here (the loser kept in the conflict store). */
+        public final AtomicLong conflicts = new AtomicLong();
+    }
+
+    /** Opens the site's shared multi-master copy of a resource; the caller owns and closes it, never the receiver. */
+    public interface ReplicaVolumes {
+        Volume open(String resourceId, Path path, int blockSizeBytes) throws IOException;
+
+        /** The receiver drops its mirror of {@code resourceId} at {@code path}: close and forget the copy. */
+        void release(String resourceId, Path path) throws IOException;
     }
 
     private enum Kind { FRAME, CORRUPT, DISCONNECT, CONTROL }
@@ -76,6 +95,7 @@ public final class ReceiverServer implements AutoCloseable {
     private final InetSocketAddress listenAddress;
     private final Function<String, Path> volumeResolver;
     private final Clock clock;
+    private final ReplicaVolumes replicaVolumes;
     private final Counters counters = new Counters();
     private final Map<String, ResourceState> resources = new HashMap<>();
     private final Map<String, MirrorProgress> snapshots = new ConcurrentHashMap<>();
@@ -85,14 +105,22 @@ public final class ReceiverServer implements AutoCloseable {
 
     public ReceiverServer(Transport transport, InetSocketAddress listenAddress, Function<String, Path> volumeResolver,
                           Clock clock) {
+        this(transport, listenAddress, volumeResolver, clock, null);
+    }
+
+    /** A receiver that also accepts multi-master sessions, writing into the copies {@code replicaVolumes} opens. */
+    public ReceiverServer(Transport transport, InetSocketAddress listenAddress, Function<String, Path> volumeResolver,
+                          Clock clock, ReplicaVolumes replicaVolumes) {
         this.transport = transport;
         this.listenAddress = listenAddress;
         this.volumeResolver = volumeResolver;
         this.clock = clock;
+        this.replicaVolumes = replicaVolumes;
     }
 
     /** Binds the listening socket and starts the applier. */
     public ReceiverServer start() throws IOException {
+        FrameCodec.warmUp();
         disruptor = new Disruptor<>(InboundEvent::new, RING_SIZE, r -> {
             Thread t = new Thread(r, "vantage-receiver-applier");
             t.setDaemon(true);
@@ -137,13 +165,17 @@ public final class ReceiverServer implements AutoCloseable {
 
     /** Progress of every resource this receiver has seen. */
     public List<MirrorProgress> progress() {
-        return snapshots.values().stream().map(this::withCurrentLag).toList();
+        return snapshots.entrySet().stream().map(e -> withCurrentLag(e.getKey(), e.getValue())).toList();
     }
 
     private MirrorProgress withCurrentLag(MirrorProgress p) {
+        return withCurrentLag(p.resourceId(), p);
+    }
+
+    private MirrorProgress withCurrentLag(String key, MirrorProgress p) {
         ResourceState rs = null;
         synchronized (resources) {
-            rs = resources.get(p.resourceId());
+            rs = resources.get(key);
         }
         if (rs == null || p.phase() == MirrorProgress.Phase.IN_SYNC) {
             return p;
@@ -176,23 +208,35 @@ public final class ReceiverServer implements AutoCloseable {
      */
     public CompletableFuture<Void> release(String resourceId) {
         return onApplier(() -> {
-            ResourceState rs;
+            List<ResourceState> dropped = new java.util.ArrayList<>();
             synchronized (resources) {
-                rs = resources.remove(resourceId);
+                // The one-way stream and every multi-master stream (one per sending site) of the resource.
+                resources.values().removeIf(rs -> rs.resourceId.equals(resourceId) && dropped.add(rs));
             }
-            snapshots.remove(resourceId);
             Path file = volumeResolver.apply(resourceId).toAbsolutePath();
-            if (rs != null) {
+            boolean shared = false;
+            for (ResourceState rs : dropped) {
+                snapshots.remove(rs.key);
                 if (rs.active != null) {
                     rs.active.refused = true;
                     rs.active.channel.close();
                 }
-                if (rs.volume != null) {
+                if (rs.volume != null && !rs.sharedVolume) {
                     rs.volume.close();
                 }
+                shared |= rs.sharedVolume;
                 rs.progressFile.close();
             }
+            snapshots.remove(resourceId);
+            if (shared && replicaVolumes != null) {
+                replicaVolumes.release(resourceId, file);
+            }
             java.nio.file.Files.deleteIfExists(file);
+            Path conflicts = file.resolveSibling(file.getFileName() + ".conflicts");
+            if (java.nio.file.Files.isDirectory(conflicts) && !shared) {
+                // A one-way mirror never resolves conflicts; a multi-master copy's losers outlive its release.
+                deleteTree(conflicts);
+            }
             Path state = file.resolveSibling(file.getFileName() + ".vantage");
             if (java.nio.file.Files.isDirectory(state)) {
                 try (var paths = java.nio.file.Files.walk(state)) {
@@ -202,6 +246,14 @@ public final class ReceiverServer implements AutoCloseable {
                 }
             }
         });
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var paths = java.nio.file.Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** An action that may fail with an I/O error. */
@@ -297,6 +349,9 @@ public final class ReceiverServer implements AutoCloseable {
     /** Durable and live state of one resource at this receiver. Applier thread only. */
     private static final class ResourceState {
         final String resourceId;
+        final String key;
+        final String progressFileName;
+        boolean sharedVolume;
         Volume volume;
         ProgressFile progressFile;
         ProgressFile.Progress progress;
@@ -305,8 +360,10 @@ public final class ReceiverServer implements AutoCloseable {
         String lastError;
         volatile long outOfSyncSinceMillis = -1;
 
-        ResourceState(String resourceId) {
+        ResourceState(String key, String resourceId, String progressFileName) {
+            this.key = key;
             this.resourceId = resourceId;
+            this.progressFileName = progressFileName;
         }
     }
 
@@ -325,6 +382,10 @@ public final class ReceiverServer implements AutoCloseable {
         boolean dirty;
         long remainingHint;
         HashIndex index;
+        /** The sending site of a multi-master session, else null. */
+        String multiMasterPeer;
+        /** DONE was sent: everything the sender sent is durable. */
+        boolean finished;
 
         Session(ResourceState resource, long epoch, long contiguous) {
             this.resource = resource;
@@ -340,6 +401,8 @@ public final class ReceiverServer implements AutoCloseable {
         private final BlockCompressor compressor = new BlockCompressor();
         private ByteBuffer raw = ByteBuffer.allocateDirect(Volume.MAX_BLOCK_SIZE_BYTES);
         private ByteBuffer payload = ByteBuffer.allocateDirect(BlockCompressor.maxCompressedLength(Volume.MAX_BLOCK_SIZE_BYTES));
+        private final ByteBuffer patch = ByteBuffer.allocateDirect(Volume.MAX_BLOCK_SIZE_BYTES);
+        private ByteBuffer subHashReply;
         private final long[] hash = new long[2];
         private final Set<Session> touched = new HashSet<>();
 
@@ -391,7 +454,8 @@ public final class ReceiverServer implements AutoCloseable {
                 return;
             }
             switch (frame.type) {
-                case BLOCK, REFERENCE -> onBlock(s, conn, frame);
+                case BLOCK, REFERENCE, PATCH -> onBlock(s, conn, frame);
+                case SUBHASH_REQUEST -> onSubHashRequest(s, conn, frame);
                 case FLUSH -> {
                     s.remainingHint = frame.value;
                     boolean repeat = frame.sequence == s.lastFlushSequence;
@@ -424,24 +488,57 @@ public final class ReceiverServer implements AutoCloseable {
                         + " (expected: a resource id and a power of two in 4096..1048576)", 0);
                 return;
             }
-            ResourceState rs = resource(id);
+            boolean multiMaster = (frame.flags & Frame.FLAG_MULTI_MASTER) != 0;
+            String peer = frame.writerSite.toString();
+            if (multiMaster && (replicaVolumes == null || !dev.vantage.replication.VersionVector.validSiteId(peer))) {
+                refuse(conn, "hello: multi-master session of '" + id + "' from site '" + peer + "' (expected: a"
+                        + " receiver of a replication engine, and a site id of letters, digits, '.', '_' or '-')", 0);
+                return;
+            }
+            ResourceState rs = multiMaster
+                    ? resource(id + '@' + peer, id, "receiver-" + peer + ".state")
+                    : resource(id);
             if (frame.epoch < rs.progress.epoch()) {
                 refuse(conn, "epoch " + frame.epoch + " is older than " + rs.progress.epoch() + " (fenced)",
                         rs.progress.epoch());
                 return;
             }
             if (rs.active != null && rs.active != conn && rs.active.channel.isActive()) {
-                refuse(conn, "resource " + id + " is busy with another session", rs.progress.epoch());
-                return;
+                if (!supersedes(rs.active, conn, frame.epoch)) {
+                    refuse(conn, "resource " + id + " is busy with another session", rs.progress.epoch());
+                    return;
+                }
+                // The sender reconnected (or its next sync began) before this side saw the old connection close:
+                // the old session is over, so the new one takes the resource.
+                Connection old = rs.active;
+                if (old.session != null && old.session.dirty) {
+                    syncAndAck(old.session);
+                }
+                old.session = null;
+                old.refused = true;
+                old.channel.close();
+                rs.active = null;
             }
             if (rs.volume == null || rs.volume.blockSizeBytes() != blockSize) {
                 java.nio.file.Files.createDirectories(volumeResolver.apply(id).toAbsolutePath().getParent());
-                if (rs.volume != null) {
+                if (rs.volume != null && !rs.sharedVolume) {
                     rs.volume.close();
                 }
-                rs.volume = Volume.open(volumeResolver.apply(id), blockSize, null);
+                if (multiMaster) {
+                    try {
+                        rs.volume = replicaVolumes.open(id, volumeResolver.apply(id), blockSize);
+                    } catch (IllegalArgumentException e) {
+                        rs.volume = null;
+                        refuse(conn, "hello: " + e.getMessage(), rs.progress.epoch());
+                        return;
+                    }
+                    rs.sharedVolume = true;
+                } else {
+                    rs.volume = Volume.open(volumeResolver.apply(id), blockSize, null);
+                    rs.sharedVolume = false;
+                }
                 rs.progressFile.close();
-                rs.progressFile = new ProgressFile(rs.volume.stateDir().resolve("receiver.state"));
+                rs.progressFile = new ProgressFile(rs.volume.stateDir().resolve(rs.progressFileName));
                 ProgressFile.Progress stored = rs.progressFile.read();
                 rs.progress = new ProgressFile.Progress(Math.max(stored.epoch(), rs.progress.epoch()),
                         stored.lastDurableSequence(), stored.lastInSyncMillis());
@@ -459,6 +556,7 @@ public final class ReceiverServer implements AutoCloseable {
             long blocks = volume.blockCount();
             Session s = new Session(rs, frame.epoch, rs.progress.lastDurableSequence());
             s.remainingHint = frame.blockIndex;
+            s.multiMasterPeer = multiMaster ? peer : null;
             s.index = new HashIndex((int) Math.min(Integer.MAX_VALUE / 4, blocks + 1024));
             long[] hashes = new long[2 * MANIFEST_CHUNK_BLOCKS];
             ByteBuffer chunk = ByteBuffer.allocateDirect(16 * MANIFEST_CHUNK_BLOCKS).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -510,6 +608,20 @@ public final class ReceiverServer implements AutoCloseable {
                     return;
                 }
                 length = frame.rawLength;
+            } else if (frame.type == FrameType.PATCH) {
+                String problem = applyPatch(volume, frame);
+                if (problem != null) {
+                    counters.framesRejected.incrementAndGet();
+                    nack(s, conn, seq, "patch of block " + frame.blockIndex + ": " + problem);
+                    return;
+                }
+                length = frame.rawLength;
+                BlockHasher.hash(raw, 0, length, hash);
+                if (hash[0] != frame.hashHigh || hash[1] != frame.hashLow) {
+                    counters.framesRejected.incrementAndGet();
+                    nack(s, conn, seq, "patch of block " + frame.blockIndex + ": content hash mismatch");
+                    return;
+                }
             } else {
                 length = decodePayload(frame);
                 if (length != frame.rawLength) {
@@ -526,10 +638,31 @@ public final class ReceiverServer implements AutoCloseable {
                 }
             }
             raw.clear().limit(length);
-            volume.applyBlock(frame.blockIndex, raw, frame.hashHigh, frame.hashLow);
+            if (s.multiMasterPeer != null) {
+                dev.vantage.replication.VersionVector vector;
+                try {
+                    vector = dev.vantage.replication.VersionVector.parse(frame.versionVector);
+                } catch (IllegalArgumentException e) {
+                    refuse(conn, "block " + frame.blockIndex + ": " + e.getMessage(), s.resource.progress.epoch());
+                    return;
+                }
+                Volume.ApplyOutcome outcome = volume.applyVersioned(frame.blockIndex, raw, frame.hashHigh,
+                        frame.hashLow, vector, new dev.vantage.replication.Hlc(frame.hlcPhysicalMillis,
+                                frame.hlcLogical), frame.writerSite.toString(), s.multiMasterPeer);
+                if (outcome == Volume.ApplyOutcome.ALREADY_KNOWN) {
+                    counters.framesAlreadyKnown.incrementAndGet();
+                } else if (outcome != Volume.ApplyOutcome.APPLIED) {
+                    counters.conflicts.incrementAndGet();
+                }
+            } else {
+                volume.applyBlock(frame.blockIndex, raw, frame.hashHigh, frame.hashLow);
+            }
             s.index.put(frame.hashHigh, frame.hashLow, frame.blockIndex);
             if (frame.type == FrameType.REFERENCE) {
                 counters.referencesApplied.incrementAndGet();
+            } else if (frame.type == FrameType.PATCH) {
+                counters.patchesApplied.incrementAndGet();
+                counters.framesApplied.incrementAndGet();
             } else {
                 counters.framesApplied.incrementAndGet();
             }
@@ -567,6 +700,91 @@ public final class ReceiverServer implements AutoCloseable {
                 }
             }
             return -1;
+        }
+
+        /**
+         * Builds in {@code raw} the block a PATCH describes: the destination's current block with the patched
+         * sub-blocks replaced. Returns null, or what is wrong with the frame.
+         */
+        private String applyPatch(Volume volume, Frame frame) throws IOException {
+            int blockSize = volume.blockSizeBytes();
+            int subBytes = BlockHasher.subBlockBytes(blockSize);
+            int subCount = blockSize / subBytes;
+            long mask = frame.value;
+            long size = volume.sizeBytes();
+            if (frame.rawLength != blockSize || volume.blockLength(frame.blockIndex, size) != blockSize) {
+                return "length " + frame.rawLength + " over a block of " + volume.blockLength(frame.blockIndex, size)
+                        + " bytes (expected: both " + blockSize + ")";
+            }
+            if (mask == 0 || (subCount < 64 && (mask >>> subCount) != 0)) {
+                return "sub-block mask " + Long.toHexString(mask) + " (expected: non-zero, " + subCount + " bits)";
+            }
+            int patchLength = Long.bitCount(mask) * subBytes;
+            ByteBuf p = frame.payload;
+            int n = p == null ? 0 : p.readableBytes();
+            int decoded;
+            if (frame.codec == Codec.RAW) {
+                decoded = n;
+                if (n == patchLength) {
+                    p.getBytes(p.readerIndex(), patch.clear().limit(n));
+                }
+            } else if (n > payload.capacity()) {
+                decoded = -1;
+            } else {
+                payload.clear().limit(n);
+                p.getBytes(p.readerIndex(), payload);
+                decoded = compressor.decompress(frame.codec, payload, n, patch.clear().limit(patchLength));
+            }
+            if (decoded != patchLength) {
+                return "payload does not decode to " + patchLength + " bytes (" + frame.codec + ")";
+            }
+            volume.readBlock(frame.blockIndex, raw, size);
+            int from = 0;
+            for (int j = 0; j < subCount; j++) {
+                if ((mask & (1L << j)) != 0) {
+                    raw.put(j * subBytes, patch, from, subBytes);
+                    from += subBytes;
+                }
+            }
+            raw.clear().limit(blockSize);
+            return null;
+        }
+
+        /** Answers a SUBHASH_REQUEST with the XXH3-64 hashes of each listed block's sub-blocks. */
+        private void onSubHashRequest(Session s, Connection conn, Frame frame) throws IOException {
+            Volume volume = s.resource.volume;
+            int blockSize = volume.blockSizeBytes();
+            int subBytes = frame.rawLength;
+            if (subBytes != BlockHasher.subBlockBytes(blockSize)) {
+                refuse(conn, "sub-block size " + subBytes + " (expected: " + BlockHasher.subBlockBytes(blockSize)
+                        + " for blocks of " + blockSize + ")", s.resource.progress.epoch());
+                return;
+            }
+            int subCount = blockSize / subBytes;
+            ByteBuf p = frame.payload;
+            int count = p == null ? 0 : p.readableBytes() / 8;
+            int needed = count * (8 + 8 * subCount);
+            if (subHashReply == null || subHashReply.capacity() < needed) {
+                subHashReply = ByteBuffer.allocateDirect(Math.max(needed, 64 * 1024)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            }
+            ByteBuffer out = subHashReply.clear();
+            long size = volume.sizeBytes();
+            for (int i = 0; i < count; i++) {
+                long index = p.getLongLE(p.readerIndex() + 8 * i);
+                out.putLong(index);
+                boolean whole = index >= 0 && (index + 1) * blockSize <= size;
+                if (whole) {
+                    volume.readBlock(index, raw, size);
+                }
+                for (int j = 0; j < subCount; j++) {
+                    out.putLong(whole ? BlockHasher.hash64(raw, j * subBytes, subBytes) : 0);
+                }
+            }
+            reply.reset(FrameType.SUBHASHES).resourceId(s.resource.resourceId);
+            reply.epoch = s.epoch;
+            reply.rawLength = subCount;
+            reply.value = frame.value;
+            conn.channel.writeAndFlush(codec.encode(reply, out, out.position(), conn.channel.alloc()));
         }
 
         private int decodePayload(Frame frame) {
@@ -614,8 +832,7 @@ public final class ReceiverServer implements AutoCloseable {
             counters.framesRejected.incrementAndGet();
             Session s = conn.session;
             if (s == null) {
-                conn.refused = true;
-                conn.channel.close();
+                refuse(conn, "frame rejected before a session: " + error, 0);
                 return;
             }
             s.resource.lastError = error;
@@ -629,7 +846,10 @@ public final class ReceiverServer implements AutoCloseable {
                 return false;
             }
             Volume volume = s.resource.volume;
-            volume.resize(s.endSizeBytes);
+            if (s.multiMasterPeer == null || s.endSizeBytes > volume.sizeBytes()) {
+                // Multi-master copies only grow: a peer's smaller size must not cut writes made here.
+                volume.resize(s.endSizeBytes);
+            }
             volume.force();
             ResourceState rs = s.resource;
             rs.progress = new ProgressFile.Progress(rs.progress.epoch(), s.contiguous, clock.millis());
@@ -645,6 +865,7 @@ public final class ReceiverServer implements AutoCloseable {
             reply.value = volume.sizeBytes();
             conn.channel.writeAndFlush(codec.encode(reply, conn.channel.alloc()));
             s.pendingEnd = -1;
+            s.finished = true;
             publish(rs, s, MirrorProgress.Phase.IN_SYNC);
             return true;
         }
@@ -675,6 +896,15 @@ public final class ReceiverServer implements AutoCloseable {
             if (s == null) {
                 return;
             }
+            boolean released;
+            synchronized (resources) {
+                released = resources.get(s.resource.key) != s.resource;
+            }
+            if (released) {
+                // release() closed this session and dropped the mirror: nothing to sync or to publish any more.
+                conn.session = null;
+                return;
+            }
             if (s.dirty) {
                 syncAndAck(s);
             }
@@ -684,6 +914,25 @@ public final class ReceiverServer implements AutoCloseable {
             conn.session = null;
             publish(s.resource, s, s.resource.outOfSyncSinceMillis < 0 ? MirrorProgress.Phase.IN_SYNC
                     : MirrorProgress.Phase.IDLE);
+        }
+
+        /**
+         * Whether a HELLO on {@code next} may replace the session of {@code current}, whose connection still looks
+         * open: the old session ended (DONE sent), or it has the same epoch and comes from the same host (a sender
+         * runs one sync per resource and peer at a time, so its new HELLO means it gave the old connection up).
+         */
+        private boolean supersedes(Connection current, Connection next, long epoch) {
+            Session old = current.session;
+            if (old == null || old.finished) {
+                return true;
+            }
+            if (old.epoch != epoch) {
+                return false;
+            }
+            java.net.SocketAddress a = current.channel.remoteAddress();
+            java.net.SocketAddress b = next.channel.remoteAddress();
+            return a instanceof InetSocketAddress ia && b instanceof InetSocketAddress ib
+                    && ia.getAddress() != null && ia.getAddress().equals(ib.getAddress());
         }
 
         private void refuse(Connection conn, String reason, long epoch) {
@@ -697,16 +946,21 @@ public final class ReceiverServer implements AutoCloseable {
     }
 
     private ResourceState resource(String id) throws IOException {
+        return resource(id, id, "receiver.state");
+    }
+
+    /** The state of stream {@code key} of resource {@code id}, its progress in {@code progressFileName}. */
+    private ResourceState resource(String key, String id, String progressFileName) throws IOException {
         synchronized (resources) {
-            ResourceState rs = resources.get(id);
+            ResourceState rs = resources.get(key);
             if (rs == null) {
-                rs = new ResourceState(id);
+                rs = new ResourceState(key, id, progressFileName);
                 Path volumePath = volumeResolver.apply(id);
                 Path state = volumePath.toAbsolutePath().resolveSibling(volumePath.getFileName() + ".vantage");
                 java.nio.file.Files.createDirectories(state);
-                rs.progressFile = new ProgressFile(state.resolve("receiver.state"));
+                rs.progressFile = new ProgressFile(state.resolve(progressFileName));
                 rs.progress = rs.progressFile.read();
-                resources.put(id, rs);
+                resources.put(key, rs);
             }
             return rs;
         }
@@ -721,7 +975,7 @@ public final class ReceiverServer implements AutoCloseable {
                 : s == null ? 0 : s.remainingHint + Math.max(0, s.highWater - s.contiguous);
         int blockSize = rs.volume == null ? Volume.DEFAULT_BLOCK_SIZE_BYTES : rs.volume.blockSizeBytes();
         double lagSeconds = rs.outOfSyncSinceMillis < 0 ? 0 : Math.max(0, clock.millis() - rs.outOfSyncSinceMillis) / 1000.0;
-        snapshots.put(rs.resourceId, new MirrorProgress(rs.resourceId, rs.lastPeer, phase, rs.progress.epoch(),
+        snapshots.put(rs.key, new MirrorProgress(rs.resourceId, rs.lastPeer, phase, rs.progress.epoch(),
                 rs.progress.lastDurableSequence(), lagBlocks, lagBlocks * blockSize, lagSeconds, rs.lastError));
     }
 
@@ -765,7 +1019,7 @@ public final class ReceiverServer implements AutoCloseable {
                 if (rs.active != null) {
                     rs.active.channel.close();
                 }
-                if (rs.volume != null) {
+                if (rs.volume != null && !rs.sharedVolume) {
                     rs.volume.close();
                 }
                 rs.progressFile.close();

@@ -12,10 +12,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
-import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.netty.bootstrap.Bootstrap;
@@ -28,6 +28,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
 
 import dev.vantage.config.Compression;
+import dev.vantage.config.ReplicationMode;
+import dev.vantage.replication.ConflictResolver;
 import dev.vantage.replication.SyncRequest;
 import dev.vantage.replication.Volume;
 
@@ -39,6 +41,10 @@ import dev.vantage.replication.Volume;
  * <p>Threading: {@link #run()} runs on the caller's thread (the producer). The three pipeline stages each own a
  * thread; only the last one writes frames and owns the in-flight table, credits, NACK resends and dirty clearing.
  * The Netty event loop only decodes replies into thread-safe fields and wakes the send stage.
+ *
+ * <p>From a multi-master volume the session is multi-master: every block frame carries the version the block had
+ * when its bytes were read (read again when a write raced the read), and a block the peer already holds with the
+ * same hash is sent as a reference to itself rather than skipped, so the peer still learns its version.
  */
 public final class SenderSession {
 
@@ -50,6 +56,7 @@ public final class SenderSession {
         public final AtomicLong framesResent = new AtomicLong();
         public final AtomicLong rawBytesSent = new AtomicLong();
         public final AtomicLong nacksReceived = new AtomicLong();
+        public final AtomicLong patchesSent = new AtomicLong();
         public volatile long blocksPlanned;
         public volatile long bytesPlanned;
         public final AtomicLong blocksDone = new AtomicLong();
@@ -86,6 +93,23 @@ public final class SenderSession {
     /** A slow (throttled) stream still gets its progress made durable and acknowledged this often. */
     private static final long FLUSH_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long STALL_ABORT_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /**
+     * Stages wait by yielding a few times, then parking: Disruptor's blocking strategy busy-spins while a stage waits
+     * for the stage before it, which on a 2-core machine steals the CPU that stage needs (it cost 7 s of CPU per
+     * 256 MiB).
+     */
+    private static final int WAIT_YIELDS = 10;
+    private static final long WAIT_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+    private static final long PRODUCER_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+    /** Socket backlog above which the link, not the CPU, is the limit, so compressing blocks pays. */
+    private static final long COMPRESS_BACKLOG_BYTES = 1L << 20;
+    /** Longest run of blocks sent raw without trying to compress after blocks that did not compress. */
+    private static final int MAX_INCOMPRESSIBLE_SKIP = 16;
+    /** Most blocks of one session that are sent as sub-block patches; the rest go whole. */
+    private static final int MAX_SUBHASH_BLOCKS = 1 << 18;
+    private static final int SUBHASH_CHUNK_BLOCKS = 4096;
+    /** Sessions planning at most this many bytes always compress. */
+    private static final long SMALL_SESSION_BYTES = 64L << 20;
 
     private final Volume volume;
     private final SyncRequest request;
@@ -95,6 +119,7 @@ public final class SenderSession {
     private final int maxInFlightFrames;
     private final long maxInFlightBytes;
     private final long flushEveryBytes;
+    private final String multiMasterSite;
 
     // Written by the event loop, read by the send stage.
     private final CompletableFuture<Long> ready = new CompletableFuture<>();
@@ -106,10 +131,20 @@ public final class SenderSession {
     private volatile Thread sendThread;
     private long[] destHashes = new long[0];
     private long destSizeBytes;
+    // Sub-block hashes of the destination's blocks subIndexes[k] at subHashes[k * subCount ..]: written by the
+    // event loop before subHashesReady completes, read by the dedup stage after.
+    private final CompletableFuture<Void> subHashesReady = new CompletableFuture<>();
+    private final int subBlockBytes;
+    private final int subCount;
+    private long[] subIndexes = new long[0];
+    private long[] subHashes = new long[0];
+    private int subHashesReceived;
 
     private Channel channel;
     private long sourceSizeBytes;
     private final AtomicLong skipped = new AtomicLong();
+    /** Full mode: the volume's size and modification time before any block was read, or null. */
+    private long[] trustAtEnd;
 
     public SenderSession(Volume volume, SyncRequest request, Transport transport, Stats stats, Clock clock) {
         this.volume = volume;
@@ -120,12 +155,18 @@ public final class SenderSession {
         this.maxInFlightFrames = 1024;
         this.maxInFlightBytes = Math.max(64L << 20, 8L * volume.blockSizeBytes());
         this.flushEveryBytes = maxInFlightBytes / 4;
+        this.subBlockBytes = BlockHasher.subBlockBytes(volume.blockSizeBytes());
+        this.subCount = volume.blockSizeBytes() / subBlockBytes;
+        this.multiMasterSite = volume.multiMasterSiteId();
     }
 
     /** Runs the attempt to its end; throws when it fails (the caller may start another attempt). */
     public Outcome run() throws IOException, InterruptedException {
+        long stampModifiedNanos = volume.modifiedNanos();
+        long stampSizeBytes = volume.sizeBytes();
         long[] candidates = BlockPlan.candidates(volume, request.mode(), request.selections(), request.peerId());
         sourceSizeBytes = volume.sizeBytes();
+        trustAtEnd = request.mode() == ReplicationMode.FULL ? new long[] {stampSizeBytes, stampModifiedNanos} : null;
         stats.blocksPlanned = candidates.length;
         stats.bytesPlanned = (long) candidates.length * volume.blockSizeBytes();
         stats.blocksDone.set(0);
@@ -140,10 +181,17 @@ public final class SenderSession {
             hello.value = sourceSizeBytes;
             hello.rawLength = volume.blockSizeBytes();
             hello.blockIndex = candidates.length;
+            if (multiMasterSite != null) {
+                hello.flags = Frame.FLAG_MULTI_MASTER;
+                hello.writerSite.append(multiMasterSite);
+            }
             channel.writeAndFlush(codec.encode(hello, channel.alloc()));
             long lastDurable = await(ready, 120);
             stats.consistentUpToSequence = lastDurable;
             ackedSequence.set(lastDurable);
+            if (request.mode() == ReplicationMode.DELTA && subCount >= 2) {
+                requestSubHashes(codec, candidates);
+            }
 
             int ringSize = Integer.highestOneBit(Math.max(8, Math.min(64, (16 << 20) / volume.blockSizeBytes())));
             disruptor = new Disruptor<>(() -> new BlockEvent(volume.blockSizeBytes()), ringSize,
@@ -151,15 +199,23 @@ public final class SenderSession {
                         Thread t = new Thread(r, "vantage-sender-" + request.resourceId());
                         t.setDaemon(true);
                         return t;
-                    }, ProducerType.SINGLE, new BlockingWaitStrategy());
+                    }, ProducerType.SINGLE, new SleepingWaitStrategy(WAIT_YIELDS, WAIT_PARK_NANOS));
             disruptor.setDefaultExceptionHandler(new AbortingExceptionHandler());
             SendStage sendStage = new SendStage(lastDurable);
             disruptor.handleEventsWith(new ReadHashStage()).then(new DedupCompressStage()).then(sendStage);
             disruptor.start();
             RingBuffer<BlockEvent> ring = disruptor.getRingBuffer();
+            int refill = Math.max(1, ringSize / 4);
             for (long index : candidates) {
                 if (failure != null) {
                     break;
+                }
+                if (!ring.hasAvailableCapacity(1)) {
+                    // RingBuffer.next() on a full ring re-checks after parkNanos(1), a busy loop of syscalls: wait
+                    // here instead until a quarter of the ring is free.
+                    while (failure == null && !ring.hasAvailableCapacity(refill)) {
+                        LockSupport.parkNanos(PRODUCER_PARK_NANOS);
+                    }
                 }
                 long seq = ring.next();
                 ring.get(seq).block(index);
@@ -179,6 +235,48 @@ public final class SenderSession {
             }
             channel.close().syncUninterruptibly();
         }
+    }
+
+    /**
+     * Asks the destination for the sub-block hashes of the candidates it holds a whole, different-looking block of
+     * (a delta's dirty blocks usually changed in a few places), so that the dedup stage can send only the sub-blocks
+     * that differ. Returns once every answer arrived.
+     */
+    private void requestSubHashes(FrameCodec codec, long[] candidates) throws IOException, InterruptedException {
+        int blockSize = volume.blockSizeBytes();
+        long[] wanted = new long[Math.min(candidates.length, MAX_SUBHASH_BLOCKS)];
+        int n = 0;
+        for (long index : candidates) {
+            if (n == wanted.length) {
+                break;
+            }
+            int at = (int) (2 * index);
+            boolean known = at + 1 < destHashes.length && (destHashes[at] != 0 || destHashes[at + 1] != 0);
+            if (known && (index + 1) * blockSize <= destSizeBytes && (index + 1) * blockSize <= sourceSizeBytes) {
+                wanted[n++] = index;
+            }
+        }
+        if (n == 0) {
+            return;
+        }
+        subIndexes = java.util.Arrays.copyOf(wanted, n);
+        subHashes = new long[n * subCount];
+        ByteBuffer list = ByteBuffer.allocateDirect(8 * SUBHASH_CHUNK_BLOCKS).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        Frame frame = new Frame();
+        for (int first = 0; first < n; first += SUBHASH_CHUNK_BLOCKS) {
+            int count = Math.min(SUBHASH_CHUNK_BLOCKS, n - first);
+            list.clear();
+            for (int k = 0; k < count; k++) {
+                list.putLong(subIndexes[first + k]);
+            }
+            frame.reset(FrameType.SUBHASH_REQUEST).resourceId(request.resourceId());
+            frame.epoch = request.epoch();
+            frame.rawLength = subBlockBytes;
+            frame.value = first + count == n ? 1 : 0;
+            channel.write(codec.encode(frame, list, 8 * count, channel.alloc()));
+        }
+        channel.flush();
+        await(subHashesReady, 120);
     }
 
     private void connect() throws IOException {
@@ -219,8 +317,19 @@ public final class SenderSession {
             failure = cause;
         }
         ready.completeExceptionally(cause);
+        subHashesReady.completeExceptionally(cause);
         done.completeExceptionally(cause);
         wake();
+    }
+
+    /** Whether more than {@link #COMPRESS_BACKLOG_BYTES} wait in the connection's outbound buffer. */
+    private boolean linkBacklogged() {
+        Channel ch = channel;
+        if (ch == null) {
+            return true;
+        }
+        io.netty.channel.ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+        return out == null || out.totalPendingWriteBytes() > COMPRESS_BACKLOG_BYTES;
     }
 
     private void wake() {
@@ -256,6 +365,7 @@ public final class SenderSession {
                         destSizeBytes = frame.value;
                         ready.complete(frame.sequence);
                     }
+                    case SUBHASHES -> onSubHashes(frame);
                     case REFUSE -> fail(new RefusedException("peer refused: " + frame.text));
                     case ACK -> {
                         ackedSequence.accumulateAndGet(frame.sequence, Math::max);
@@ -282,6 +392,32 @@ public final class SenderSession {
             }
         }
 
+        private void onSubHashes(Frame frame) {
+            ByteBuf p = frame.payload;
+            int entryBytes = 8 + 8 * subCount;
+            int entries = p == null ? 0 : p.readableBytes() / entryBytes;
+            if (frame.rawLength != subCount || (p != null && p.readableBytes() % entryBytes != 0)) {
+                fail(new IOException("sub-block hashes: " + frame.rawLength + " per block (expected: " + subCount + ")"));
+                return;
+            }
+            for (int e = 0; e < entries; e++) {
+                int base = p.readerIndex() + e * entryBytes;
+                int k = subHashesReceived;
+                if (k >= subIndexes.length || p.getLongLE(base) != subIndexes[k]) {
+                    fail(new IOException("sub-block hashes for block " + p.getLongLE(base) + " (expected: block "
+                            + (k < subIndexes.length ? subIndexes[k] : -1) + ")"));
+                    return;
+                }
+                for (int j = 0; j < subCount; j++) {
+                    subHashes[k * subCount + j] = p.getLongLE(base + 8 + 8 * j);
+                }
+                subHashesReceived++;
+            }
+            if (frame.value == 1) {
+                subHashesReady.complete(null);
+            }
+        }
+
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             fail(new IOException("connection to " + request.peerAddress() + " closed"));
@@ -298,6 +434,7 @@ public final class SenderSession {
     static final class BlockEvent {
         final ByteBuffer raw;
         final ByteBuffer compressed;
+        final ByteBuffer patch;
         boolean isEnd;
         long blockIndex;
         int generation;
@@ -308,10 +445,15 @@ public final class SenderSession {
         long referenceIndex;
         Codec codec;
         int payloadLength;
+        /** Non-zero: the event is a PATCH of these sub-blocks, staged in {@link #patch} (raw) or compressed. */
+        long patchMask;
+        int patchRawLength;
+        ConflictResolver.BlockVersion version;
 
         BlockEvent(int blockSizeBytes) {
             raw = ByteBuffer.allocateDirect(blockSizeBytes);
             compressed = ByteBuffer.allocateDirect(BlockCompressor.maxCompressedLength(blockSizeBytes));
+            patch = ByteBuffer.allocateDirect(blockSizeBytes);
         }
 
         void block(long index) {
@@ -320,6 +462,8 @@ public final class SenderSession {
             skip = false;
             referenceIndex = -1;
             codec = Codec.RAW;
+            patchMask = 0;
+            version = null;
         }
 
         void end() {
@@ -336,7 +480,19 @@ public final class SenderSession {
                 return;
             }
             event.generation = volume.writeGeneration(event.blockIndex);
+            // Version before bytes: a write makes its version durable before its data, so the bytes read are never
+            // older than the version sent; a write that raced the read leaves the dirty mark (generation changed).
+            event.version = multiMasterSite == null ? null : volume.version(event.blockIndex);
             event.rawLength = volume.readBlock(event.blockIndex, event.raw, sourceSizeBytes);
+            for (int retry = 0; multiMasterSite != null && retry < 3; retry++) {
+                int after = volume.writeGeneration(event.blockIndex);
+                if (after == event.generation) {
+                    break;
+                }
+                event.generation = after;
+                event.version = volume.version(event.blockIndex);
+                event.rawLength = volume.readBlock(event.blockIndex, event.raw, sourceSizeBytes);
+            }
             BlockHasher.hash(event.raw, 0, event.rawLength, hash);
             event.hashHigh = hash[0];
             event.hashLow = hash[1];
@@ -347,7 +503,68 @@ public final class SenderSession {
     private final class DedupCompressStage implements EventHandler<BlockEvent> {
         private final BlockCompressor compressor = new BlockCompressor();
         private final Codec wanted = codecFor(request.compression());
+        private final boolean throttled = request.throttle().bytesPerSecond() > 0
+                || request.throttle().peakBytesPerSecond() > 0;
         private HashIndex dedup;
+        private int skipRemaining;
+        private int failStreak;
+        private boolean lastTried;
+        private boolean lastCompressed;
+
+        /**
+         * Whether to try compressing the next block: only when compression can pay, i.e. the link is the limit
+         * (a throttle, or a socket backlog: blocks are produced faster than the link drains them) or the session is
+         * small (its CPU cost is negligible and its bytes are what counts), and not while a run of blocks did not
+         * compress (after two failures in a row, skipped for 1, 2, 4.. up to 16 blocks between tries).
+         */
+        /**
+         * Stages in {@code event.patch} the sub-blocks whose hash differs from the destination's; false when all
+         * differ (the whole block is sent) or none does (only a sub-block hash collision gets here).
+         */
+        private boolean preparePatch(BlockEvent event, int k) {
+            long mask = 0;
+            for (int j = 0; j < subCount; j++) {
+                if (BlockHasher.hash64(event.raw, j * subBlockBytes, subBlockBytes) != subHashes[k * subCount + j]) {
+                    mask |= 1L << j;
+                }
+            }
+            int changed = Long.bitCount(mask);
+            if (changed == 0 || changed == subCount) {
+                return false;
+            }
+            ByteBuffer patch = event.patch.clear();
+            for (int j = 0; j < subCount; j++) {
+                if ((mask & (1L << j)) != 0) {
+                    patch.put(patch.position(), event.raw, j * subBlockBytes, subBlockBytes);
+                    patch.position(patch.position() + subBlockBytes);
+                }
+            }
+            event.patchMask = mask;
+            event.patchRawLength = changed * subBlockBytes;
+            return true;
+        }
+
+        private boolean shouldCompress() {
+            if (wanted == Codec.RAW) {
+                return false;
+            }
+            if (lastTried) {
+                failStreak = lastCompressed ? 0 : failStreak + 1;
+                if (failStreak >= 2) {
+                    skipRemaining = Math.min(MAX_INCOMPRESSIBLE_SKIP, 1 << Math.min(30, failStreak - 2));
+                }
+                lastTried = false;
+            }
+            if (skipRemaining > 0) {
+                skipRemaining--;
+                return false;
+            }
+            if (!throttled && stats.bytesPlanned > SMALL_SESSION_BYTES && !linkBacklogged()) {
+                return false;
+            }
+            lastTried = true;
+            return true;
+        }
 
         @Override
         public void onEvent(BlockEvent event, long sequence, boolean endOfBatch) {
@@ -366,14 +583,26 @@ public final class SenderSession {
                     destSizeBytes - event.blockIndex * volume.blockSizeBytes()));
             if (at + 1 < destHashes.length && destHashes[at] == event.hashHigh && destHashes[at + 1] == event.hashLow
                     && destBlockLength == event.rawLength) {
-                event.skip = true;
+                if (event.version == null) {
+                    event.skip = true;
+                } else {
+                    event.referenceIndex = event.blockIndex;
+                }
                 return;
             }
             long ref = dedup.get(event.hashHigh, event.hashLow);
+            int k = subIndexes.length == 0 ? -1 : java.util.Arrays.binarySearch(subIndexes, event.blockIndex);
             if (ref >= 0) {
                 event.referenceIndex = ref;
+            } else if (k >= 0 && event.rawLength == volume.blockSizeBytes() && preparePatch(event, k)) {
+                // A patch is small: always worth compressing.
+                int n = wanted == Codec.RAW ? -1
+                        : compressor.compress(wanted, event.patch, event.patchRawLength, event.compressed);
+                event.codec = n > 0 ? wanted : Codec.RAW;
+                event.payloadLength = n > 0 ? n : event.patchRawLength;
             } else {
-                int n = compressor.compress(wanted, event.raw, event.rawLength, event.compressed);
+                int n = shouldCompress() ? compressor.compress(wanted, event.raw, event.rawLength, event.compressed) : -1;
+                lastCompressed = n > 0 && n < event.rawLength - event.rawLength / 16;
                 if (n > 0) {
                     event.codec = wanted;
                     event.payloadLength = n;
@@ -450,17 +679,19 @@ public final class SenderSession {
                 }
                 return;
             }
-            frame.reset(event.referenceIndex >= 0 ? FrameType.REFERENCE : FrameType.BLOCK)
-                    .resourceId(request.resourceId());
+            frame.reset(event.referenceIndex >= 0 ? FrameType.REFERENCE
+                    : event.patchMask != 0 ? FrameType.PATCH : FrameType.BLOCK).resourceId(request.resourceId());
             frame.epoch = request.epoch();
             frame.blockIndex = event.blockIndex;
             frame.hashHigh = event.hashHigh;
             frame.hashLow = event.hashLow;
             frame.rawLength = event.rawLength;
             frame.codec = event.codec;
-            frame.value = event.referenceIndex;
+            frame.value = event.patchMask != 0 ? event.patchMask : event.referenceIndex;
+            putVersion(frame, event.version);
             int payloadLength = event.referenceIndex >= 0 ? 0 : event.payloadLength;
-            ByteBuffer payload = event.codec == Codec.RAW ? event.raw : event.compressed;
+            ByteBuffer payload = event.codec != Codec.RAW ? event.compressed
+                    : event.patchMask != 0 ? event.patch : event.raw;
             int frameBytes = payloadLength + 128;
             awaitCredit(frameBytes);
             if (failure != null) {
@@ -489,6 +720,10 @@ public final class SenderSession {
             sentThisAttempt++;
             if (event.referenceIndex >= 0) {
                 stats.referencesSent.incrementAndGet();
+            } else if (event.patchMask != 0) {
+                stats.blocksSent.incrementAndGet();
+                stats.patchesSent.incrementAndGet();
+                stats.rawBytesSent.addAndGet(event.patchRawLength);
             } else {
                 stats.blocksSent.incrementAndGet();
                 stats.rawBytesSent.addAndGet(event.rawLength);
@@ -575,6 +810,7 @@ public final class SenderSession {
             int slot = (int) (seq % maxInFlightFrames);
             long index = inFlightBlock[slot];
             int generation = volume.writeGeneration(index);
+            ConflictResolver.BlockVersion version = multiMasterSite == null ? null : volume.version(index);
             int rawLength = volume.readBlock(index, resendRaw, sourceSizeBytes);
             BlockHasher.hash(resendRaw, 0, rawLength, hash);
             Codec wanted = codecFor(request.compression());
@@ -587,6 +823,7 @@ public final class SenderSession {
             frame.hashLow = hash[1];
             frame.rawLength = rawLength;
             frame.codec = n > 0 ? wanted : Codec.RAW;
+            putVersion(frame, version);
             ByteBuf buf = n > 0 ? codec.encode(frame, resendCompressed, n, channel.alloc())
                     : codec.encode(frame, resendRaw, rawLength, channel.alloc());
             bucket.acquire(buf.readableBytes());
@@ -628,10 +865,22 @@ public final class SenderSession {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
             }
             if (failure == null) {
-                volume.saveManifest();
+                // A full pass hashed every block: when the file did not change meanwhile, the next delta needs no scan.
+                if (trustAtEnd == null || !volume.trustIfUnchangedSince(trustAtEnd[0], trustAtEnd[1])) {
+                    volume.saveManifest();
+                }
                 stats.consistentUpToSequence = lastSequence;
                 done.complete(new Outcome(stats.blocksPlanned, skipped.get(), sentThisAttempt, lastSequence));
             }
+        }
+    }
+
+    private static void putVersion(Frame frame, ConflictResolver.BlockVersion version) {
+        if (version != null) {
+            frame.hlcPhysicalMillis = version.hlc().physicalMillis();
+            frame.hlcLogical = version.hlc().logical();
+            frame.writerSite.append(version.siteId());
+            frame.versionVector.append(version.vector().toWire());
         }
     }
 

@@ -20,6 +20,8 @@ final class LocationResolver {
     private final double siteX;
     private final double siteY;
     private final double siteZ;
+    private final double siteLatitude;
+    private final double siteLongitude;
     private final double[] parsed = new double[2];
 
     LocationResolver(String deviceHeader, CidrTable cidrs, GeoPoint siteLocation) {
@@ -30,6 +32,8 @@ final class LocationResolver {
         siteX = v[0];
         siteY = v[1];
         siteZ = v[2];
+        siteLatitude = site.latitude();
+        siteLongitude = site.longitude();
     }
 
     CidrTable cidrs() {
@@ -43,7 +47,8 @@ final class LocationResolver {
                 double lat = Math.toRadians(parsed[0]);
                 double lon = Math.toRadians(parsed[1]);
                 double cosLat = Math.cos(lat);
-                out.set(UserLocation.Source.DEVICE, cosLat * Math.cos(lon), cosLat * Math.sin(lon), Math.sin(lat), -1);
+                out.set(UserLocation.Source.DEVICE, parsed[0], parsed[1], cosLat * Math.cos(lon), cosLat * Math.sin(lon),
+                        Math.sin(lat), -1);
                 counters.increment(RoutingCounters.LOCATION_DEVICE);
                 return;
             }
@@ -53,11 +58,12 @@ final class LocationResolver {
         int entry = cidrs.lookup(client);
         if (entry >= 0) {
             CidrTable.Entry e = cidrs.entry(entry);
-            out.set(UserLocation.Source.CIDR, e.x(), e.y(), e.z(), entry);
+            out.set(UserLocation.Source.CIDR, e.location().latitude(), e.location().longitude(), e.x(), e.y(), e.z(),
+                    entry);
             counters.increment(RoutingCounters.LOCATION_CIDR);
             return;
         }
-        out.set(UserLocation.Source.SITE, siteX, siteY, siteZ, -1);
+        out.set(UserLocation.Source.SITE, siteLatitude, siteLongitude, siteX, siteY, siteZ, -1);
         counters.increment(client == null || cidrs.size() == 0
                 ? RoutingCounters.LOCATION_SITE : RoutingCounters.LOCATION_CIDR_MISS);
     }

@@ -71,6 +71,8 @@ final class LoopRouter implements RoutingSelector {
     private long[] slotPending;
     private boolean[] inTier;
     private long random;
+    /** Whether the last select call resolved the user's location into {@link #user}. */
+    private boolean located;
     /** The latest time this loop was given; never read from a clock on the request path. */
     private long lastNowNanos;
 
@@ -133,7 +135,8 @@ final class LoopRouter implements RoutingSelector {
         for (int p = 0; p < plans; p++) {
             Route route = snap.plans[p].route;
             newBudgets[p] = new RetryBudget(route.retry().budgetRatio(), route.retry().minRetriesPerSecond(), now);
-            newLatencies[p] = new LatencyWindow(10_000_000_000L, 95.0, now);
+            // Only hedging routes need their p95 (three HdrHistograms, ~75 KB per route and loop).
+            newLatencies[p] = route.retry().hedgeReads() ? new LatencyWindow(10_000_000_000L, 95.0, now) : null;
             maxMembers = Math.max(maxMembers, snap.plans[p].members.length);
             newMemberSelected[p] = new long[snap.plans[p].members.length];
             maxSlots = Math.max(maxSlots, snap.plans[p].sites.length);
@@ -166,10 +169,16 @@ final class LoopRouter implements RoutingSelector {
 
     // ---------------------------------------------------------------- selection
 
+    /** The user location the last {@link #select} or {@link #selectAnother} call resolved, or null. */
+    UserLocation lastUserLocation() {
+        return located ? user : null;
+    }
+
     @Override
     public void select(Route route, RoutingRequest request, RoutingDecision out) {
         RoutingInputs in = current();
         out.reset();
+        located = false;
         RoutePlan plan = snapshot.plan(route);
         if (plan == null) {
             counters.increment(RoutingCounters.NO_TARGET);
@@ -195,21 +204,36 @@ final class LoopRouter implements RoutingSelector {
         }
         boolean redirect = plan.route.mode() == RouteMode.REDIRECT && !hop;
         snapshot.location.resolve(request, user, counters);
+        located = true;
         Stickiness stickiness = plan.route.stickiness();
         int chosen = -1;
         boolean moved = false;
         boolean issueCookie = false;
+        boolean refreshCookie = false;
         StickinessMode mode = stickiness.mode();
-        if (mode == StickinessMode.COOKIE && !hop) {
+        if (mode == StickinessMode.COOKIE) {
             long range = Cookies.find(request.header("Cookie"), stickiness.cookieName());
             if (range >= 0) {
                 int result = codec.verify(request.header("Cookie"), (int) (range >>> 32), (int) range, snapshot,
                         engine.epochSeconds(now));
                 countCookie(result);
                 if (result == AffinityCookieCodec.OK) {
-                    int member = plan.memberOfTarget[codec.lastTargetIndex()];
-                    if (member >= 0 && available[member]) {
+                    int named = snapshot.identityTarget[codec.lastTargetIndex()];
+                    int member = plan.memberOfTarget[named];
+                    boolean namedLocal = snapshot.targets[named].local();
+                    if (member >= 0 && available[member]
+                            && (namedLocal || stickiness.strict() || !localIsClosestAvailable(plan))) {
                         chosen = member;
+                        // Sliding expiry: past half its lifetime, the serving site re-issues the cookie.
+                        refreshCookie = codec.lastExpiryEpochSeconds() - engine.epochSeconds(now)
+                                < stickiness.cookieTtlSeconds() / 2;
+                    } else if (member >= 0 && available[member]) {
+                        // A user who travelled: of the sites that may serve them now, this one is the closest to
+                        // where they are, and locality wins over affinity to a peer site (the cookie is re-issued).
+                        moved = true;
+                    } else if (hop && !snapshot.targets[named].local()) {
+                        // The sending site chose this site over the cookie's: the user is made sticky here.
+                        moved = true;
                     } else if (stickiness.strict() && member >= 0) {
                         counters.increment(RoutingCounters.STRICT_REJECTED);
                         out.reject(503, "sticky target unavailable (strict stickiness)", 1);
@@ -218,7 +242,7 @@ final class LoopRouter implements RoutingSelector {
                         moved = true;
                     }
                 }
-                issueCookie = chosen < 0;
+                issueCookie = chosen < 0 || refreshCookie;
             } else {
                 issueCookie = true;
             }
@@ -269,7 +293,8 @@ final class LoopRouter implements RoutingSelector {
         selected[target.index()]++;
         memberSelected[plan.index][chosen]++;
         out.moved(moved);
-        if (issueCookie) {
+        // Only the site that serves the user names one of its upstreams in the cookie; a peer site issues its own.
+        if (issueCookie && target.local()) {
             long ttl = stickiness.cookieTtlSeconds();
             out.cookie(stickiness.cookieName(), codec.issue(snapshot, target.index(), engine.epochSeconds(lastNowNanos) + ttl), ttl);
         }
@@ -291,6 +316,7 @@ final class LoopRouter implements RoutingSelector {
                        RoutingDecision out) {
         RoutingInputs in = current();
         out.reset();
+        located = false;
         RoutePlan plan = snapshot.plan(route);
         if (plan == null) {
             out.reject(503, "no routing plan for route " + route.name(), 0);
@@ -311,6 +337,7 @@ final class LoopRouter implements RoutingSelector {
             }
         }
         snapshot.location.resolve(request, user, counters);
+        located = true;
         int chosen = bestMirror(in, plan, now, false);
         if (chosen < 0) {
             out.reject(503, "no other healthy mirror", 1);
@@ -355,6 +382,29 @@ final class LoopRouter implements RoutingSelector {
             }
         }
         return count;
+    }
+
+    /**
+     * Whether, of the sites with a member that may serve the request now (after {@link #markAllowed}), this site is
+     * the closest to the user's resolved location (ties go to this site).
+     */
+    private boolean localIsClosestAvailable(RoutePlan plan) {
+        double best = -2;
+        boolean bestLocal = false;
+        for (int m = 0; m < plan.members.length; m++) {
+            if (!available[m]) {
+                continue;
+            }
+            int g = plan.members[m];
+            int site = snapshot.targetSite[g];
+            double d = user.dot(snapshot.siteX[site], snapshot.siteY[site], snapshot.siteZ[site]);
+            boolean local = snapshot.targets[g].local();
+            if (d > best + 1e-12 || (d >= best - 1e-12 && local)) {
+                best = Math.max(best, d);
+                bestLocal = local;
+            }
+        }
+        return bestLocal;
     }
 
     /**
@@ -573,7 +623,10 @@ final class LoopRouter implements RoutingSelector {
         if (route != null) {
             RoutePlan plan = snapshot.plan(route);
             if (plan != null) {
-                latencies[plan.index].record(latencyNanos, now);
+                LatencyWindow window = latencies[plan.index];
+                if (window != null) {
+                    window.record(latencyNanos, now);
+                }
             }
         }
         observe(g, latencyNanos, now);
@@ -596,6 +649,21 @@ final class LoopRouter implements RoutingSelector {
         }
         release(g);
         fail(g, lastNowNanos);
+    }
+
+    @Override
+    public void onCancelled(RoutingTarget target, long waitedNanos, long nowNanos) {
+        current();
+        int g = snapshot.indexOf(target);
+        if (g < 0) {
+            return;
+        }
+        long now = now(nowNanos);
+        release(g);
+        if (observed[g] && waitedNanos > ewmaNanos[g]) {
+            ewmaNanos[g] = waitedNanos;
+            stampNanos[g] = now;
+        }
     }
 
     private void release(int g) {
@@ -660,16 +728,24 @@ final class LoopRouter implements RoutingSelector {
         if (plan == null || !plan.hedges || !HttpMethods.isGetOrHead(method)) {
             return -1;
         }
+        long perTry = perTryTimeoutNanos(route);
         long p95 = latencies[plan.index].quantileNanos(lastNowNanos);
-        if (p95 < 0) {
-            return -1;
-        }
-        return Math.min(p95, perTryTimeoutNanos(route));
+        return p95 < 0 ? perTry : Math.min(p95, perTry);
     }
 
     @Override
-    public void hedgeSent(Route route) {
+    public boolean tryHedge(Route route, CharSequence method) {
+        current();
+        RoutePlan plan = snapshot.plan(route);
+        if (plan == null || !plan.hedges || !HttpMethods.isGetOrHead(method)) {
+            return false;
+        }
+        if (!budgets[plan.index].tryWithdraw(lastNowNanos)) {
+            counters.increment(RoutingCounters.HEDGE_BUDGET_EXHAUSTED);
+            return false;
+        }
         counters.increment(RoutingCounters.HEDGE_SENT);
+        return true;
     }
 
     @Override
@@ -739,7 +815,8 @@ final class LoopRouter implements RoutingSelector {
         current();
         int result = codec.verify(value, 0, value.length(), snapshot, engine.epochSeconds(lastNowNanos));
         countCookie(result);
-        return result == AffinityCookieCodec.OK ? snapshot.targets[codec.lastTargetIndex()] : null;
+        return result == AffinityCookieCodec.OK ? snapshot.targets[snapshot.identityTarget[codec.lastTargetIndex()]]
+                : null;
     }
 
     @Override

@@ -37,7 +37,8 @@ final class RoutingCounters {
     static final int TENANT_RATE_LIMITED = 25;
     static final int TENANT_CONNECTIONS_LIMITED = 26;
     static final int EJECTED = 27;
-    static final int COUNT = 28;
+    static final int HEDGE_BUDGET_EXHAUSTED = 28;
+    static final int COUNT = 29;
 
     /** Prometheus metric name and label of each counter, by index. */
     static final String[][] NAMES = {
@@ -60,7 +61,7 @@ final class RoutingCounters {
         {"vantage_routing_retries_total", "result=\"allowed\""},
         {"vantage_routing_retries_total", "result=\"budget_exhausted\""},
         {"vantage_routing_retries_total", "result=\"not_eligible\""},
-        {"vantage_routing_hedged_requests_total", ""},
+        {"vantage_routing_hedges_total", "result=\"sent\""},
         {"vantage_routing_shadow_requests_total", ""},
         {"vantage_routing_shadow_results_total", "result=\"match\""},
         {"vantage_routing_shadow_results_total", "result=\"status_mismatch\""},
@@ -69,6 +70,7 @@ final class RoutingCounters {
         {"vantage_routing_rejected_total", "reason=\"tenant_rate\""},
         {"vantage_routing_rejected_total", "reason=\"tenant_connections\""},
         {"vantage_routing_ejections_total", ""},
+        {"vantage_routing_hedges_total", "result=\"budget_exhausted\""},
     };
 
     private final AtomicLongArray values = new AtomicLongArray(COUNT);

@@ -30,6 +30,11 @@ import dev.vantage.proxy.RoutingTarget;
  * ingress per peer site that holds a mirror), the sites with their unit vectors and costs, and one {@link RoutePlan}
  * per route. Built once per policy and swapped whole.
  *
+ * <p>Affinity cookie identities: the first {@code targets.length} identities are the targets themselves; after them
+ * come the upstreams of peer sites' mirrors, each standing for that site's ingress target ({@link #identityTarget}).
+ * A cookie always names a site and an upstream; the site that serves the user issues it, so a cookie issued by a peer
+ * for one of its upstreams brings the user back to that peer, which then routes to the upstream it names.
+ *
  * <p>Threading: immutable; lookups allocate nothing.
  */
 final class RoutingSnapshot implements AffinityCookieCodec.Targets {
@@ -45,9 +50,11 @@ final class RoutingSnapshot implements AffinityCookieCodec.Targets {
 
     final RoutingTarget[] targets;
     final int[] targetSite;
+    /** Per cookie identity (targets first, then peer upstreams): id, site and upstream bytes, target it routes to. */
     final long[] targetIds;
     final byte[][] siteBytes;
     final byte[][] upstreamBytes;
+    final int[] identityTarget;
     /** RTT estimate from this site to the target's site by distance, used until probes or responses say more. */
     final long[] distancePriorNanos;
     final double[] costPenaltyNanos;
@@ -113,6 +120,7 @@ final class RoutingSnapshot implements AffinityCookieCodec.Targets {
             }
         }
         List<Object[]> planParts = new ArrayList<>();
+        Map<String, Object[]> peerUpstreams = new LinkedHashMap<>();
         for (Route route : policy.routes()) {
             if (!tenantList.contains(route.tenant())) {
                 tenantList.add(route.tenant());
@@ -143,8 +151,17 @@ final class RoutingSnapshot implements AffinityCookieCodec.Targets {
                     } else {
                         HostPort ingress = ingressOf(site);
                         if (ingress != null) {
-                            members.add(target(byKey, siteOfTarget, site, s, ingress, false, 1.0));
+                            int ingressTarget = target(byKey, siteOfTarget, site, s, ingress, false, 1.0);
+                            members.add(ingressTarget);
                             roles.add(mirror.role());
+                            UpstreamGroup group = site.upstreamGroup(mirror.upstreamGroup()).orElse(null);
+                            if (group != null) {
+                                for (Upstream upstream : group.upstreams()) {
+                                    HostPort endpoint = new HostPort(upstream.host(), upstream.port());
+                                    peerUpstreams.putIfAbsent(site.id() + "|" + endpoint,
+                                            new Object[] {site.id(), endpoint, ingressTarget});
+                                }
+                            }
                         }
                     }
                 }
@@ -165,9 +182,18 @@ final class RoutingSnapshot implements AffinityCookieCodec.Targets {
         targets = byKey.values().toArray(new RoutingTarget[0]);
         int n = targets.length;
         targetSite = new int[n];
-        targetIds = new long[n];
-        siteBytes = new byte[n][];
-        upstreamBytes = new byte[n][];
+        List<Object[]> aliases = new ArrayList<>();
+        for (Map.Entry<String, Object[]> alias : peerUpstreams.entrySet()) {
+            if (!byKey.containsKey(alias.getKey())) {
+                aliases.add(new Object[] {alias.getKey(), alias.getValue()[0], alias.getValue()[1],
+                        alias.getValue()[2]});
+            }
+        }
+        int identities = n + aliases.size();
+        targetIds = new long[identities];
+        siteBytes = new byte[identities][];
+        upstreamBytes = new byte[identities][];
+        identityTarget = new int[identities];
         distancePriorNanos = new long[n];
         costPenaltyNanos = new double[n];
         GeoPoint localAt = local.location() == null ? new GeoPoint(0, 0) : local.location();
@@ -179,10 +205,21 @@ final class RoutingSnapshot implements AffinityCookieCodec.Targets {
             indexByKey.put(t.key(), i);
             siteBytes[i] = t.siteId().getBytes(StandardCharsets.UTF_8);
             upstreamBytes[i] = t.endpoint().toString().getBytes(StandardCharsets.UTF_8);
+            identityTarget[i] = i;
             Site site = sites.get(targetSite[i]);
             GeoPoint at = site.location() == null ? localAt : site.location();
             distancePriorNanos[i] = t.local() ? 0 : (long) (2 * localAt.distanceKm(at) * FIBRE_NANOS_PER_KM);
             costPenaltyNanos[i] = site.costPerGb() * settings.costPenaltyNanosPerCostPerGb();
+        }
+
+        for (int a = 0; a < aliases.size(); a++) {
+            Object[] alias = aliases.get(a);
+            int i = n + a;
+            targetIds[i] = Hashing.hash((String) alias[0]);
+            indexById.put(targetIds[i], i);
+            siteBytes[i] = ((String) alias[1]).getBytes(StandardCharsets.UTF_8);
+            upstreamBytes[i] = alias[2].toString().getBytes(StandardCharsets.UTF_8);
+            identityTarget[i] = (Integer) alias[3];
         }
 
         tenantIds = tenantList.toArray(new String[0]);

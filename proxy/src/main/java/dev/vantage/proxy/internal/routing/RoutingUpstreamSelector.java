@@ -9,11 +9,13 @@ import dev.vantage.proxy.ProxyRequest;
 import dev.vantage.proxy.ProxyTopology;
 import dev.vantage.proxy.RoutingDecision;
 import dev.vantage.proxy.RoutingFailure;
+import dev.vantage.proxy.RoutingOutcome;
 import dev.vantage.proxy.RoutingRequest;
 import dev.vantage.proxy.RoutingTarget;
 import dev.vantage.proxy.Selection;
 import dev.vantage.proxy.UpstreamEndpoint;
 import dev.vantage.proxy.UpstreamSelector;
+import dev.vantage.proxy.UserLocationSource;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.internal.ThreadExecutorMap;
@@ -27,7 +29,9 @@ import org.agrona.collections.Long2ObjectHashMap;
  * per-try timeout), 307 redirect to the chosen site's public URL, or reject (503, or 429 with Retry-After). Attempt
  * outcomes feed the peak-EWMA and passive health, and retries go to another mirror within the retry budget. For the
  * route's shadow share of GET/HEAD requests a copy goes to a SHADOW mirror through the {@link ShadowClient} (its own
- * thread, fire and forget); its status and Content-Length are compared with the user's when both have ended.
+ * thread, fire and forget); its status and body length (bytes counted on the wire, whatever the framing) are compared
+ * with the user's when both have ended. Hedged reads: {@link #hedgeDelayNanos} is the route's recent p95 (the per-try
+ * timeout until enough samples), {@link #selectHedge} charges the retry budget and picks another mirror.
  *
  * <p>Threading: shared by every event loop; all per-request state lives in the calling loop's {@link LoopState}.
  */
@@ -105,6 +109,14 @@ final class RoutingUpstreamSelector implements UpstreamSelector {
         } else {
             state.router.selectAnother(route, state, -1, state, decision);
         }
+        UserLocation user = state.router.lastUserLocation();
+        if (user != null) {
+            selection.userLocation(user.latitudeDegrees, user.longitudeDegrees, switch (user.source) {
+                case DEVICE -> UserLocationSource.HEADER;
+                case CIDR -> UserLocationSource.CIDR;
+                case SITE -> UserLocationSource.SITE;
+            });
+        }
         switch (decision.outcome()) {
             case REJECT -> {
                 if (decision.retryAfterSeconds() > 0) {
@@ -150,7 +162,10 @@ final class RoutingUpstreamSelector implements UpstreamSelector {
             selection.addResponseHeader("Set-Cookie", decision.setCookieHeader());
         }
         long perTryMillis = route.retry().perTryTimeoutMillis();
-        if (perTryMillis > 0) {
+        // On a hedging route a read is not cut at the per-try timeout: the timeout sends the hedge instead (Envoy's
+        // hedge_on_per_try_timeout), and both attempts may use the route's response timeout.
+        boolean hedgedRead = route.retry().hedgeReads() && HttpMethods.isGetOrHead(state.request.method());
+        if (perTryMillis > 0 && !hedgedRead) {
             selection.responseTimeoutMillis(perTryMillis);
         }
         selection.forward(endpoint);
@@ -200,7 +215,7 @@ final class RoutingUpstreamSelector implements UpstreamSelector {
         }
 
         @Override
-        public void done(int status, long contentLengthBytes, long latencyNanos) {
+        public void done(int status, long bodyBytes, long latencyNanos) {
             shadowEnded = true;
             if (status < 0) {
                 forget();
@@ -208,16 +223,16 @@ final class RoutingUpstreamSelector implements UpstreamSelector {
                 return;
             }
             shadowStatus = status;
-            shadowLength = contentLengthBytes;
+            shadowLength = bodyBytes;
             shadowLatencyNanos = latencyNanos;
             if (userStatus != 0) {
                 compare();
             }
         }
 
-        void userEnded(int status, long contentLengthBytes) {
+        void userEnded(int status, long bodyBytes) {
             userStatus = status;
-            userLength = contentLengthBytes;
+            userLength = bodyBytes;
             if (shadowEnded) {
                 compare();
             }
@@ -237,15 +252,54 @@ final class RoutingUpstreamSelector implements UpstreamSelector {
     }
 
     @Override
+    public boolean admitTenantConnection(String tenantId) {
+        if (engine.tryOpenTenantConnection(tenantId)) {
+            return true;
+        }
+        loops.get().router.counters.increment(RoutingCounters.TENANT_CONNECTIONS_LIMITED);
+        return false;
+    }
+
+    @Override
+    public void releaseTenantConnection(String tenantId) {
+        engine.closeTenantConnection(tenantId);
+    }
+
+    @Override
+    public long hedgeDelayNanos(Route route, ProxyRequest request) {
+        if (!route.retry().hedgeReads()) {
+            return -1;
+        }
+        return loops.get().router.hedgeDelayNanos(route, request.method());
+    }
+
+    @Override
+    public void selectHedge(Route route, ProxyRequest request, Selection selection) {
+        LoopState state = loops.get();
+        if (!state.router.tryHedge(route, request.method())) {
+            return;
+        }
+        state.request = request;
+        state.selection = selection;
+        RoutingDecision decision = state.decision;
+        state.router.selectAnother(route, state, -1, state, decision);
+        if (decision.outcome() == RoutingOutcome.PROXY) {
+            forward(route, selection, decision, state);
+        }
+        state.request = null;
+        state.selection = null;
+    }
+
+    @Override
     public void onExchangeEnd(Route route, ProxyRequest request, UpstreamEndpoint upstream, int status,
-                              long contentLengthBytes) {
+                              long bodyBytes) {
         LoopState state = loops.get();
         if (state.shadows.isEmpty()) {
             return;
         }
         ShadowExchange exchange = state.shadows.get(request.startNanos());
         if (exchange != null && exchange.route == route) {
-            exchange.userEnded(status, contentLengthBytes);
+            exchange.userEnded(status, bodyBytes);
         }
     }
 
@@ -263,6 +317,10 @@ final class RoutingUpstreamSelector implements UpstreamSelector {
         long nowNanos = request.startNanos() + latencyNanos;
         RoutingFailure failure;
         switch (outcome) {
+            case CANCELLED -> {
+                router.onCancelled(target, latencyNanos, nowNanos);
+                return false;
+            }
             case RESPONSE -> {
                 router.onResponse(route, target, status, latencyNanos, nowNanos);
                 if (status != 503) {

@@ -19,12 +19,12 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -34,7 +34,8 @@ import dev.vantage.config.HostPort;
 /**
  * Sends shadow copies of safe requests, fire and forget, on its own single thread so that a shadow never takes
  * event-loop time from user traffic: one connection per copy ({@code Connection: close}), a deadline, the response
- * body discarded. The outcome (status, declared Content-Length, latency) is handed back to the requesting loop.
+ * body counted and discarded. The outcome (status, body bytes, latency) is handed back to the requesting loop. The body
+ * bytes are counted whatever the framing: Content-Length, chunked (payload only) or delimited by the close.
  *
  * <p>Threading: {@link #send} may be called from any thread; results run on the executor given with the copy.
  */
@@ -42,8 +43,11 @@ final class ShadowClient implements AutoCloseable {
 
     /** Receives a shadow's outcome on the requesting loop. */
     interface Result {
-        /** @param status -1 when the copy failed (connect, reset, timeout) */
-        void done(int status, long contentLengthBytes, long latencyNanos);
+        /**
+         * @param status    -1 when the copy failed (connect, reset, timeout, truncated body)
+         * @param bodyBytes the response body bytes received
+         */
+        void done(int status, long bodyBytes, long latencyNanos);
     }
 
     /** Header marking a shadow copy, so that logs and origins can tell it from user traffic. */
@@ -93,7 +97,6 @@ final class ShadowClient implements AutoCloseable {
                 outcome.finish(-1, -1);
                 channel.close();
             }, timeoutMillis, TimeUnit.MILLISECONDS);
-            channel.closeFuture().addListener(c -> outcome.finish(-1, -1));
             FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method),
                     target);
             request.headers().set(HttpHeaderNames.HOST, host);
@@ -118,7 +121,7 @@ final class ShadowClient implements AutoCloseable {
         private final long startNanos;
         private boolean done;
         private int status = -1;
-        private long contentLength = -1;
+        private long bodyBytes;
 
         Outcome(Executor executor, Result result, long startNanos) {
             this.executor = executor;
@@ -149,12 +152,29 @@ final class ShadowClient implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, HttpObject message) {
             if (message instanceof HttpResponse response) {
                 outcome.status = response.status().code();
-                outcome.contentLength = HttpUtil.getContentLength(response, -1L);
+                outcome.bodyBytes = 0;
+            }
+            if (message instanceof HttpContent content) {
+                outcome.bodyBytes += content.content().readableBytes();
             }
             if (message instanceof LastHttpContent) {
-                outcome.finish(outcome.status, outcome.contentLength);
+                if (message.decoderResult().isFailure()) {
+                    outcome.finish(-1, -1);
+                } else {
+                    outcome.finish(outcome.status, outcome.bodyBytes);
+                }
                 ctx.close();
             }
+        }
+
+        /**
+         * After the codec had its say: a body delimited by the close has ended with a {@link LastHttpContent} by now;
+         * anything else that closes early is a failure.
+         */
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            outcome.finish(-1, -1);
+            ctx.fireChannelInactive();
         }
 
         @Override

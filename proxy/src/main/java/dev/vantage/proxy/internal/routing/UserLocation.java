@@ -12,11 +12,15 @@ final class UserLocation {
     double x;
     double y;
     double z;
+    double latitudeDegrees;
+    double longitudeDegrees;
     /** The CIDR entry for {@link Source#CIDR}, else -1. */
     int cidrEntry = -1;
 
-    void set(Source from, double ux, double uy, double uz, int entry) {
+    void set(Source from, double latitude, double longitude, double ux, double uy, double uz, int entry) {
         source = from;
+        latitudeDegrees = latitude;
+        longitudeDegrees = longitude;
         x = ux;
         y = uy;
         z = uz;

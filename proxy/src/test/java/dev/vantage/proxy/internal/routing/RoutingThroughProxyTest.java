@@ -18,7 +18,9 @@ import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+import dev.vantage.config.AffinitySettings;
 import dev.vantage.config.GeoPoint;
 import dev.vantage.config.HostPort;
 import dev.vantage.config.Listener;
@@ -36,12 +38,16 @@ import dev.vantage.config.StickinessMode;
 import dev.vantage.config.Tenant;
 import dev.vantage.config.Upstream;
 import dev.vantage.config.UpstreamGroup;
+import dev.vantage.proxy.AccessEvent;
+import dev.vantage.proxy.LeakDetectionExtension;
 import dev.vantage.proxy.ProxyServer;
 import dev.vantage.proxy.RoutingEngine;
+import dev.vantage.proxy.UserLocationSource;
 
 /**
  * The routing engine in the proxy's request path, on loopback with real origins that add a configurable delay.
  */
+@ExtendWith(LeakDetectionExtension.class)
 class RoutingThroughProxyTest {
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -213,6 +219,60 @@ class RoutingThroughProxyTest {
     }
 
     @Test
+    void shouldKeepACookieUserOnTheSameUpstreamOfAnotherSiteAndMoveItWhenThatUpstreamDrains() throws Exception {
+        DelayedOrigin originA = origin("origin-a", 0);
+        DelayedOrigin b1 = origin("b1", 0);
+        DelayedOrigin b2 = origin("b2", 0);
+        int portA = freePort();
+        int portB = freePort();
+        Route desk = route("desk", RouteTarget.resource("desk"), RouteMode.PROXY, StickinessMode.COOKIE,
+                Tenant.DEFAULT_ID);
+        Resource resource = new Resource("desk", Tenant.DEFAULT_ID, null, Resource.DEFAULT_BLOCK_SIZE_BYTES, "a",
+                List.of(new Mirror("a", MirrorRole.PRIMARY, "web"), new Mirror("b", MirrorRole.SHADOW, "web")),
+                null, null, null);
+        Policy unsigned = Policy.of(List.of(site("a", RoutingFixtures.FRANKFURT, portA, List.of(originA)),
+                site("b", RoutingFixtures.NEW_YORK, portB, List.of(b1, b2))), List.of(), List.of(desk),
+                List.of(resource));
+        // Every site shares the affinity keys, so a cookie issued at one is accepted at the others.
+        Policy policy = new Policy(null, unsigned.sites(), unsigned.tenants(), unsigned.routes(),
+                unsigned.resources(), null, null, null, null, null,
+                new AffinitySettings(List.of("a shared secret of both sites"), List.of()));
+        proxy(policy, "a", RoutingEngine.builder(policy, "a").build());
+        RoutingEngine engineB = RoutingEngine.builder(policy, "b").build();
+        proxy(policy, "b", engineB);
+
+        HttpResponse<String> first = get(portA, "/desk/file", "X-Device-Location", "40.7,-74.0");
+        String home = first.body();
+        assertThat(home).as("a New York user is served at site b").isIn("b1", "b2");
+        List<String> setCookies = first.headers().allValues("Set-Cookie");
+        assertThat(setCookies).as("one cookie, issued by site b for its upstream").hasSize(1);
+        String cookie = setCookies.get(0).substring(0, setCookies.get(0).indexOf(';'));
+        for (int i = 0; i < 20; i++) {
+            // The same New York user reaches site a again: the cookie brings them back to the same upstream at b.
+            HttpResponse<String> again = get(portA, "/desk/file", "Cookie", cookie, "X-Device-Location", "40.7,-74.0");
+            assertThat(again.body()).isEqualTo(home);
+            assertThat(again.headers().allValues("Set-Cookie")).isEmpty();
+        }
+        // The user travelled to Frankfurt, where site a has a mirror of its own: locality wins over the peer cookie.
+        HttpResponse<String> travelled = get(portA, "/desk/file", "Cookie", cookie, "X-Device-Location", "50.0,8.6");
+        assertThat(travelled.body()).isEqualTo("origin-a");
+        assertThat(travelled.headers().allValues("Set-Cookie")).as("site a issues its own cookie").hasSize(1);
+        HttpResponse<String> direct = get(portB, "/desk/file", "Cookie", cookie);
+        assertThat(direct.body()).as("site b honours its own cookie without a hop header too").isEqualTo(home);
+        assertThat(direct.headers().allValues("Set-Cookie")).isEmpty();
+
+        DelayedOrigin homeOrigin = home.equals("b1") ? b1 : b2;
+        engineB.setDraining("b", "127.0.0.1:" + homeOrigin.port(), true);
+        HttpResponse<String> moved = get(portA, "/desk/file", "Cookie", cookie, "X-Device-Location", "40.7,-74.0");
+        assertThat(moved.body()).as("moved to the other upstream of site b").isIn("b1", "b2").isNotEqualTo(home);
+        assertThat(moved.headers().allValues("Set-Cookie")).as("site b re-issues the cookie").hasSize(1);
+        String newCookie = moved.headers().allValues("Set-Cookie").get(0);
+        newCookie = newCookie.substring(0, newCookie.indexOf(';'));
+        assertThat(get(portA, "/desk/file", "Cookie", newCookie, "X-Device-Location", "40.7,-74.0").body())
+                .isEqualTo(moved.body());
+    }
+
+    @Test
     void shouldCopyTheShadowShareOfReadsToTheShadowMirrorAndCompareTheAnswers() throws Exception {
         DelayedOrigin originA = origin("origin-a", 0);
         DelayedOrigin originB = origin("origin-b", 0);
@@ -245,6 +305,45 @@ class RoutingThroughProxyTest {
         assertThat(client.send(post, HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("origin-a");
         assertThat(engineA.metricsText()).as("writes are never shadowed")
                 .contains("vantage_routing_shadow_requests_total 5");
+    }
+
+    @Test
+    void shouldCompareShadowBodyLengthsCountedOnTheWireWhateverTheFraming() throws Exception {
+        DelayedOrigin originA = origin("origin-a", 0);
+        DelayedOrigin originB = origin("origin-b", 0);
+        originA.framing(DelayedOrigin.Framing.CHUNKED);
+        originB.framing(DelayedOrigin.Framing.CLOSE);
+        originA.body("twelve bytes");
+        originB.body("twelve bytes");
+        int portA = freePort();
+        Route desk = RoutingFixtures.route("desk", RouteTarget.resource("desk"), RouteMode.PROXY,
+                RoutingFixtures.stickiness(StickinessMode.OFF, false), 100, RetryPolicy.defaults(), Tenant.DEFAULT_ID);
+        Resource resource = new Resource("desk", Tenant.DEFAULT_ID, null, Resource.DEFAULT_BLOCK_SIZE_BYTES, "a",
+                List.of(new Mirror("a", MirrorRole.PRIMARY, "web"), new Mirror("b", MirrorRole.SHADOW, "web")),
+                null, null, null);
+        // Site b's listener is origin b itself: the shadow copy reaches it directly.
+        Policy policy = Policy.of(List.of(site("a", RoutingFixtures.FRANKFURT, portA, List.of(originA)),
+                site("b", RoutingFixtures.NEW_YORK, originB.port(), List.of(originB))), List.of(), List.of(desk),
+                List.of(resource));
+        RoutingEngine engineA = RoutingEngine.builder(policy, "a").build();
+        closeables.add(engineA);
+        proxy(policy, "a", engineA);
+
+        assertThat(get(portA, "/desk/file", "X-Device-Location", "50.0,8.6").body()).isEqualTo("twelve bytes");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(engineA.metricsText())
+                .contains("vantage_routing_shadow_results_total{result=\"match\"} 1"));
+
+        originB.body("thirteen byte");
+        assertThat(get(portA, "/desk/file", "X-Device-Location", "50.0,8.6").body()).isEqualTo("twelve bytes");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(engineA.metricsText())
+                .contains("vantage_routing_shadow_results_total{result=\"length_mismatch\"} 1"));
+
+        originA.framing(DelayedOrigin.Framing.CLOSE);
+        originB.framing(DelayedOrigin.Framing.CHUNKED);
+        assertThat(get(portA, "/desk/file", "X-Device-Location", "50.0,8.6").body()).isEqualTo("twelve bytes");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(engineA.metricsText())
+                .contains("vantage_routing_shadow_results_total{result=\"length_mismatch\"} 2")
+                .contains("vantage_routing_shadow_results_total{result=\"match\"} 1"));
     }
 
     @Test
@@ -332,6 +431,61 @@ class RoutingThroughProxyTest {
     }
 
     @Test
+    void shouldAnswer429WithRetryAfterToAConnectionOverItsTenantsConnectionLimit() throws Exception {
+        DelayedOrigin origin = origin("only", 0);
+        int port = freePort();
+        Route web = route("web", RouteTarget.upstreamGroup("web"), RouteMode.PROXY, StickinessMode.OFF, "acme");
+        Policy policy = Policy.of(List.of(site("a", RoutingFixtures.FRANKFURT, port, List.of(origin))),
+                List.of(new Tenant("acme", 1000, 2)), List.of(web), List.of());
+        RoutingEngine engine = RoutingEngine.builder(policy, "a").build();
+        proxy(policy, "a", engine);
+
+        try (java.net.Socket first = new java.net.Socket("127.0.0.1", port);
+             java.net.Socket second = new java.net.Socket("127.0.0.1", port)) {
+            assertThat(exchange(first)).startsWith("HTTP/1.1 200");
+            assertThat(exchange(second)).startsWith("HTTP/1.1 200");
+            assertThat(exchange(first)).as("an admitted connection keeps being served").startsWith("HTTP/1.1 200");
+            try (java.net.Socket third = new java.net.Socket("127.0.0.1", port)) {
+                String refused = exchange(third);
+                assertThat(refused).startsWith("HTTP/1.1 429").contains("Retry-After: 1", "Connection: close")
+                        .doesNotContain("Exception");
+                assertThat(third.getInputStream().read()).as("the refused connection is closed").isEqualTo(-1);
+            }
+        }
+        // Both admitted connections closed: their slots are free again.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            try (java.net.Socket again = new java.net.Socket("127.0.0.1", port)) {
+                assertThat(exchange(again)).startsWith("HTTP/1.1 200");
+            }
+        });
+        assertThat(engine.metricsText()).contains("vantage_routing_rejected_total{reason=\"tenant_connections\"} 1");
+    }
+
+    /** One GET on a raw keep-alive connection; the response head and body as text. */
+    private static String exchange(java.net.Socket socket) throws IOException {
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write("GET /web/ HTTP/1.1\r\nHost: test\r\n\r\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        java.io.InputStream in = socket.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.append((char) b);
+        }
+        int length = 0;
+        for (String line : head.toString().split("\r\n")) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        byte[] body = in.readNBytes(length);
+        return head + new String(body, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    @Test
     void shouldRetryIdempotentRequestsOnAnotherMirrorWhenOneIsDown() throws Exception {
         DelayedOrigin live = origin("live", 0);
         int deadPort = freePort();
@@ -351,6 +505,34 @@ class RoutingThroughProxyTest {
             assertThat(response.body()).isEqualTo("live");
         }
         assertThat(engine.metricsText()).contains("vantage_routing_retries_total{result=\"allowed\"}");
+    }
+
+    @Test
+    void shouldPutTheResolvedUserLocationAndItsSourceIntoTheAccessEvent() throws Exception {
+        DelayedOrigin origin = origin("only", 0);
+        int port = freePort();
+        Route web = route("web", RouteTarget.upstreamGroup("web"), RouteMode.PROXY, StickinessMode.OFF,
+                Tenant.DEFAULT_ID);
+        Policy policy = Policy.of(List.of(site("a", RoutingFixtures.FRANKFURT, port, List.of(origin))), List.of(),
+                List.of(web), List.of());
+        RoutingEngine engine = RoutingEngine.builder(policy, "a").build();
+        List<AccessEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ProxyServer proxy = ProxyServer.builder(policy, "a").threads(1).adminAddress(null)
+                .selector(engine.upstreamSelector()).accessSink(events::add).build().start();
+        closeables.add(proxy);
+
+        get(port, "/web/", "X-Device-Location", "40.7,-74.0");
+        get(port, "/web/", "X-Device-Location", "not a place");
+        await().atMost(Duration.ofSeconds(10)).until(() -> events.size() == 2);
+
+        assertThat(events.get(0).userLocationSource()).isEqualTo(UserLocationSource.HEADER);
+        assertThat(events.get(0).userLatitude()).isEqualTo(40.7);
+        assertThat(events.get(0).userLongitude()).isEqualTo(-74.0);
+        assertThat(events.get(0).hasUserLocation()).isTrue();
+        assertThat(events.get(1).userLocationSource()).as("a malformed header falls back to the site")
+                .isEqualTo(UserLocationSource.SITE);
+        assertThat(events.get(1).userLatitude()).isEqualTo(RoutingFixtures.FRANKFURT.latitude());
+        assertThat(events.get(1).hasUserLocation()).isFalse();
     }
 
     @Test
