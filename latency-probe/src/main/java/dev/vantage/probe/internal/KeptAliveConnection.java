@@ -90,11 +90,6 @@ final class KeptAliveConnection implements ProbeInFlight {
         // Otherwise a connect is in progress: the request goes out when it completes.
     }
 
-    /** Whether a connection is open or being opened (for tests and the admin view). */
-    boolean hasConnection() {
-        return connection != null;
-    }
-
     @Override
     public void timeout() {
         if (!probing) {
