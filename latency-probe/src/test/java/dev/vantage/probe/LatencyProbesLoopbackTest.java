@@ -73,7 +73,9 @@ class LatencyProbesLoopbackTest {
             }
             return block[(int) (n % 4)];
         }, serverDelays);
-        long intervalMillis = 70;
+        // The timeout (= interval) stays far above the delay: on a loaded machine the server's own timer runs late,
+        // and answers that miss a short timeout would drop out of the client's samples but not the server's mean.
+        long intervalMillis = 120;
         int samplesWanted = 64;
         List<Long> clientRtts = new CopyOnWriteArrayList<>();
         // At every 4th sample from the 24th: {EWMA, mean of the last 16 client-measured RTTs, min, jitter}. 16 samples

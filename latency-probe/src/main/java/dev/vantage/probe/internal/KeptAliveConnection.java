@@ -30,14 +30,19 @@ import dev.vantage.probe.ProbeTarget;
  *
  * <p>Probe thread only. Invariants: at most one probe at a time and at most one request on the wire, so an answer is
  * never taken for the answer to a later request: a probe that timed out leaves its request outstanding, a late answer
- * is read and dropped, and the connection is reused only once that answer is complete; one whose answer is still
- * missing (or still arriving) when the next probe starts is closed and replaced, as is one with a malformed answer.
- * Keeping the connection over a mere late answer matters on a starved machine, where closing it would turn every
- * slow answer into a reconnect, more work, and more slow answers. When a reused connection
+ * is read and dropped, and the connection is reused only once that answer is complete. A probe that starts while an
+ * answer is still missing waits for it and then sends its own request (its RTT still starts at its own write); after
+ * {@link #MAX_WAITS_BEHIND_MISSING_ANSWER} such probes the connection is closed and replaced, as is one with a
+ * malformed answer. Keeping the connection over a late answer matters for a slow server and on a starved machine,
+ * where replacing it would turn every slow answer into a reconnect: more work for both sides, and slower answers
+ * still (Envoy closes at every timeout). When a reused connection
  * closes before any byte of the answer (the server's idle close crossing the request), the probe is retried once on a
  * fresh connection within the same deadline, as HTTP clients do for idempotent requests.
  */
 final class KeptAliveConnection implements ProbeInFlight {
+
+    /** Probes that may start, one after the other, while an earlier answer is still missing, before a reconnect. */
+    static final int MAX_WAITS_BEHIND_MISSING_ANSWER = 2;
 
     private final ProbeDriver driver;
     private final TargetSlot slot;
@@ -71,6 +76,10 @@ final class KeptAliveConnection implements ProbeInFlight {
         retried = false;
         if (connection != null && connection.answering) {
             // The previous answer is missing or still arriving (a timed-out probe, a large body): not free.
+            if (connection.waitsBehindMissingAnswer < MAX_WAITS_BEHIND_MISSING_ANSWER) {
+                connection.waitsBehindMissingAnswer++;
+                return; // the request goes out once that answer is complete (see Connection.answerComplete)
+            }
             dropConnection();
         }
         if (connection == null) {
@@ -81,21 +90,16 @@ final class KeptAliveConnection implements ProbeInFlight {
         // Otherwise a connect is in progress: the request goes out when it completes.
     }
 
-    /** Whether a connection is open or being opened (for tests and the admin view). */
-    boolean hasConnection() {
-        return connection != null;
-    }
-
     @Override
     public void timeout() {
         if (!probing) {
             return;
         }
         boolean connected = connection != null && connection.connected;
-        if (!requestSent) {
+        if (!connected) {
             dropConnection(); // still connecting: the next probe starts over
         }
-        // Otherwise the request stays outstanding: its answer, if it comes, is read and dropped (see start()).
+        // Otherwise a request stays outstanding (ours, or the one we waited behind): its answer is read and dropped.
         fail(ProbeAttempt.timeoutError(slot.target(), connected));
     }
 
@@ -166,8 +170,41 @@ final class KeptAliveConnection implements ProbeInFlight {
         String failure;
         private ByteBuf echoReceived;
 
+        /** Reused after an answer is complete only while this many probes waited behind a missing one. */
+        int waitsBehindMissingAnswer;
+
         private boolean current() {
             return connection == this;
+        }
+
+        /** Whether the answer being read is the one the probe in progress asked for. */
+        private boolean ours() {
+            return probing && requestSent;
+        }
+
+        /** The outstanding answer is complete: the connection is free for the probe waiting behind it, if any. */
+        private void answerComplete() {
+            answering = false;
+            answers++;
+            waitsBehindMissingAnswer = 0;
+            if (closeAfterAnswer) {
+                dropConnection();
+                if (probing && !requestSent) {
+                    connect();
+                }
+            } else if (probing && !requestSent) {
+                send();
+            }
+        }
+
+        /** Closes this connection for a malformed answer; the probe fails if it was its answer, else starts over. */
+        private void dropForBadAnswer(String error) {
+            dropConnection();
+            if (ours()) {
+                fail(error);
+            } else if (probing) {
+                connect();
+            }
         }
 
         @Override
@@ -224,10 +261,7 @@ final class KeptAliveConnection implements ProbeInFlight {
             if (msg instanceof HttpResponse response) {
                 long now = driver.nanoTime();
                 if (response.decoderResult().isFailure()) {
-                    dropConnection();
-                    if (probing) {
-                        fail("bad answer: " + ProbeAttempt.describe(response.decoderResult().cause()));
-                    }
+                    dropForBadAnswer("bad answer: " + ProbeAttempt.describe(response.decoderResult().cause()));
                     return;
                 }
                 int status = response.status().code();
@@ -235,7 +269,7 @@ final class KeptAliveConnection implements ProbeInFlight {
                     return; // informational: the final answer follows
                 }
                 closeAfterAnswer = !HttpUtil.isKeepAlive(response) || status == 101;
-                if (probing) {
+                if (ours()) {
                     ProbeTarget target = slot.target();
                     if (target.statusPasses(status)) {
                         succeed(now - requestSentNanos);
@@ -247,18 +281,11 @@ final class KeptAliveConnection implements ProbeInFlight {
                 }
             }
             if (msg instanceof HttpContent content && content.decoderResult().isFailure()) {
-                dropConnection();
-                if (probing) {
-                    fail("bad answer: " + ProbeAttempt.describe(content.decoderResult().cause()));
-                }
+                dropForBadAnswer("bad answer: " + ProbeAttempt.describe(content.decoderResult().cause()));
                 return;
             }
             if (msg instanceof LastHttpContent && current()) {
-                answering = false;
-                answers++;
-                if (closeAfterAnswer) {
-                    dropConnection();
-                }
+                answerComplete();
             }
         }
 
@@ -270,10 +297,7 @@ final class KeptAliveConnection implements ProbeInFlight {
                     ProbeAttempt.ECHO_LENGTH_BYTES - echoReceived.readableBytes()));
             if (data.isReadable()) {
                 // More than was sent: the peer is not an echo server we can keep talking to.
-                dropConnection();
-                if (probing) {
-                    fail("bad answer: more bytes than the 16 sent");
-                }
+                dropForBadAnswer("bad answer: more bytes than the 16 sent");
                 return;
             }
             if (echoReceived.readableBytes() < ProbeAttempt.ECHO_LENGTH_BYTES) {
@@ -285,16 +309,14 @@ final class KeptAliveConnection implements ProbeInFlight {
                 same &= echoReceived.getByte(i) == echoPayload[i];
             }
             echoReceived.clear();
-            answering = false;
-            answers++;
             if (!same) {
-                dropConnection();
-                if (probing) {
-                    fail("bad answer: echo differs from the 16 bytes sent");
-                }
-            } else if (probing) {
+                dropForBadAnswer("bad answer: echo differs from the 16 bytes sent");
+                return;
+            }
+            if (ours()) {
                 succeed(now - requestSentNanos);
             }
+            answerComplete();
         }
 
         @Override
@@ -310,8 +332,12 @@ final class KeptAliveConnection implements ProbeInFlight {
                 return;
             }
             connection = null;
-            if (!probing || !requestSent) {
+            if (!probing) {
                 return; // closed while idle (the server's idle timeout, Connection: close): reopened at the next probe
+            }
+            if (!requestSent) {
+                connect(); // closed while the probe waited behind a missing answer: ask on a fresh connection
+                return;
             }
             if (answers > 0 && !answerBytesSeen && !retried) {
                 // The server closed a reused connection as the request crossed it: one retry on a fresh one.

@@ -56,6 +56,8 @@ public final class ProbeDriver implements AutoCloseable {
     private volatile long timerWakeupsTotal;
     private ScheduledFuture<?> tick;
     private long tickAtNanos;
+    /** While the timer task runs, nothing else arms it: it arms exactly one successor when it ends. */
+    private boolean ticking;
     private boolean publishPending;
     private long publishAtNanos;
     private ScheduledFuture<?> ejectionTimer;
@@ -200,7 +202,7 @@ public final class ProbeDriver implements AutoCloseable {
 
     /** Keeps the event-loop task armed at the earliest of the timer's first entry and a pending publication. */
     private void armTick() {
-        if (closing) {
+        if (closing || ticking) {
             return;
         }
         long due = timers.peekDueNanos();
@@ -224,31 +226,43 @@ public final class ProbeDriver implements AutoCloseable {
         tick = null;
         timerWakeupsTotal++;
         long now = nanoTime();
-        int handled = 0;
-        while (timers.peekDueNanos() - now <= 0 && !closing) {
-            if (handled++ == MAX_DUE_PER_TICK) {
-                tickAtNanos = now;
-                tick = loop.schedule(tickTask, 0, TimeUnit.NANOSECONDS);
-                return;
-            }
-            TargetSlot slot = timers.poll();
-            ProbeInFlight probe = slot.inFlight;
-            if (probe != null) {
-                probe.timeout();
-                if (slot.inFlight == probe) {
-                    // It did not report (it had already stopped): never let a target drop off the timer.
-                    probe.abort();
-                    core.onProbeFailure(slot, ProbeAttempt.timeoutError(slot.target(), false));
-                    afterResult(slot);
+        boolean moreDue = false;
+        ticking = true;
+        try {
+            int handled = 0;
+            while (timers.peekDueNanos() - now <= 0 && !closing) {
+                if (handled++ == MAX_DUE_PER_TICK) {
+                    moreDue = true;
+                    break;
                 }
-            } else {
-                runProbe(slot, now);
+                TargetSlot slot = timers.poll();
+                ProbeInFlight probe = slot.inFlight;
+                if (probe != null) {
+                    probe.timeout();
+                    if (slot.inFlight == probe) {
+                        // It did not report (it had already stopped): never let a target drop off the timer.
+                        probe.abort();
+                        core.onProbeFailure(slot, ProbeAttempt.timeoutError(slot.target(), false));
+                        afterResult(slot);
+                    }
+                } else {
+                    runProbe(slot, now);
+                }
             }
+            // Also when more probes are due: a thread that stays behind must still publish what it measured.
+            if (publishPending && publishAtNanos - now <= 0) {
+                publishNow();
+            }
+        } finally {
+            ticking = false;
         }
-        if (publishPending && publishAtNanos - now <= 0) {
-            publishNow();
+        if (moreDue && !closing) {
+            // After the I/O that is ready: Netty takes scheduled tasks into a run only at its start.
+            tickAtNanos = now;
+            tick = loop.schedule(tickTask, 0, TimeUnit.NANOSECONDS);
+        } else {
+            armTick();
         }
-        armTick();
     }
 
     private void runProbe(TargetSlot slot, long now) {

@@ -188,7 +188,9 @@ public final class ProbeCostMain {
         // The floor is measured before the first kind and again right before the first result is printed; the
         // median of the six rounds is the baseline (the machine's load drifts over a run).
         double rawConnectShare = -1;
+        double rawRequestShare = -1;
         double[] floorBefore = rawConnectRounds(ports);
+        double[] requestFloorBefore = rawRequestRounds(ports);
         try (LatencyProbes probes = LatencyProbes.builder().transport(options.transport()).build().start()) {
             for (String kind : options.kinds()) {
                 List<ProbeTarget> targets = new ArrayList<>();
@@ -226,8 +228,17 @@ public final class ProbeCostMain {
                     long wall = System.nanoTime() - wall0;
                     long processCpu = os.getProcessCpuTime() - process0;
                     long threadCpu = probes.probeThreadCpuNanos() - thread0;
-                    long probesDone = Math.max(1, total(probes.table(), false) - probes0);
+                    long probesDone = total(probes.table(), false) - probes0;
                     achievedRates[w] = probesDone * 1e9 / wall;
+                    if (probesDone < nominalProbesPerSecond * wall / 1e9 / 10) {
+                        // A window in which the machine stalled the process says nothing about a probe's cost.
+                        System.out.printf("# probe-cost kind=%s window %d: %d probes completed in %.1f s (the machine"
+                                + " stalled the process): not counted%n", kind, w + 1, probesDone, wall / 1e9);
+                        normalizedShares[w] = Double.NaN;
+                        measuredShares[w] = Double.NaN;
+                        threadShares[w] = Double.NaN;
+                        continue;
+                    }
                     measuredShares[w] = 100.0 * processCpu / wall;
                     // CPU per completed probe times the nominal rate: a starved machine that completes fewer probes
                     // than asked must not look cheaper than it is.
@@ -262,12 +273,15 @@ public final class ProbeCostMain {
                 Arrays.sort(measuredShares);
                 Arrays.sort(threadShares);
                 Arrays.sort(achievedRates);
-                double median = normalizedShares[normalizedShares.length / 2];
-                double threadMedian = threadShares[threadShares.length / 2];
+                double median = median(normalizedShares);
+                double threadMedian = median(threadShares);
                 String target = ports.size() + "_targets_" + formatInterval(options.intervalMillis())
                         + (kind.equals("tcp") ? "" : "_" + kind);
                 if (rawConnectShare < 0) {
-                    rawConnectShare = rawConnectShare(floorBefore, rawConnectRounds(ports), ports.size(),
+                    rawConnectShare = floorShare("raw JDK blocking connect+reset", "connect", floorBefore,
+                            rawConnectRounds(ports), ports.size(), options.intervalMillis());
+                    rawRequestShare = floorShare("raw JDK blocking HTTP request+response on a kept-alive connection",
+                            "request", requestFloorBefore, rawRequestRounds(ports), ports.size(),
                             options.intervalMillis());
                 }
                 System.out.printf("# probe-cost kind=%s targets=%d transport=%s windows=%d x %.1f s nominal_probes_per_s=%.0f"
@@ -278,22 +292,28 @@ public final class ProbeCostMain {
                 System.out.printf("# probe-cost kind=%s process_cpu_percent measured min/median/max=%.2f/%.2f/%.2f,"
                                 + " at the nominal rate min/median/max=%.2f/%.2f/%.2f;"
                                 + " probe thread at the nominal rate min/median/max=%.2f/%.2f/%.2f%n",
-                        kind, measuredShares[0], measuredShares[measuredShares.length / 2],
-                        measuredShares[measuredShares.length - 1], normalizedShares[0], median,
-                        normalizedShares[normalizedShares.length - 1], threadShares[0], threadMedian,
-                        threadShares[threadShares.length - 1]);
+                        kind, measuredShares[0], median(measuredShares), max(measuredShares), normalizedShares[0],
+                        median, max(normalizedShares), threadShares[0], threadMedian, max(threadShares));
                 System.out.printf("RESULT name=probe.cpu_share target=%s value=%.2f unit=percent baseline=%.0f ratio=%.3f%n",
                         target, median, BASELINE_PERCENT, median / BASELINE_PERCENT);
                 System.out.printf("RESULT name=probe.thread_cpu_share target=%s value=%.2f unit=percent baseline=%.0f"
                                 + " ratio=%.3f%n", target, threadMedian, BASELINE_PERCENT, threadMedian / BASELINE_PERCENT);
-                System.out.printf("RESULT name=probe.cpu_vs_raw_connect target=%s value=%.2f unit=percent"
-                                + " baseline=%.2f ratio=%.3f%n", target, median, rawConnectShare,
-                        median / rawConnectShare);
+                if (kind.equals("http")) {
+                    System.out.printf("RESULT name=probe.cpu_vs_raw_request target=%s value=%.2f unit=percent"
+                                    + " baseline=%.2f ratio=%.3f%n", target, median, rawRequestShare,
+                            median / rawRequestShare);
+                } else {
+                    System.out.printf("RESULT name=probe.cpu_vs_raw_connect target=%s value=%.2f unit=percent"
+                                    + " baseline=%.2f ratio=%.3f%n", target, median, rawConnectShare,
+                            median / rawConnectShare);
+                }
             }
         }
         String floorTarget = ports.size() + "_targets_" + formatInterval(options.intervalMillis());
         System.out.printf("RESULT name=probe.raw_connect_floor target=%s value=%.2f unit=percent baseline=%.0f"
                 + " ratio=%.3f%n", floorTarget, rawConnectShare, BASELINE_PERCENT, rawConnectShare / BASELINE_PERCENT);
+        System.out.printf("RESULT name=probe.raw_request_floor target=%s value=%.2f unit=percent baseline=%.0f"
+                + " ratio=%.3f%n", floorTarget, rawRequestShare, BASELINE_PERCENT, rawRequestShare / BASELINE_PERCENT);
     }
 
     /**
@@ -316,18 +336,89 @@ public final class ProbeCostMain {
         return perConnectNanos;
     }
 
+    /**
+     * The floor of a kept-alive check: CPU of a plain blocking JDK HTTP/1.1 GET and its answer over one open
+     * connection per port (write, then blocking reads up to the end of the head; the server's answers have no body),
+     * in nanoseconds per exchange, for 3 rounds over all ports. Connections are opened and used once before the
+     * rounds, so no handshake is counted.
+     */
+    private static double[] rawRequestRounds(List<Integer> ports) throws IOException {
+        java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        byte[] request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: probe-cost\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+        java.nio.ByteBuffer answer = java.nio.ByteBuffer.allocate(512);
+        List<java.nio.channels.SocketChannel> channels = new ArrayList<>();
+        try {
+            for (int port : ports) {
+                java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open();
+                channels.add(channel);
+                channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+                channel.connect(new InetSocketAddress("127.0.0.1", port));
+                exchange(channel, request, answer);
+            }
+            double[] perRequestNanos = new double[3];
+            for (int round = 0; round < perRequestNanos.length; round++) {
+                long cpu0 = threads.getCurrentThreadCpuTime();
+                for (java.nio.channels.SocketChannel channel : channels) {
+                    exchange(channel, request, answer);
+                }
+                perRequestNanos[round] = (double) (threads.getCurrentThreadCpuTime() - cpu0) / channels.size();
+            }
+            return perRequestNanos;
+        } finally {
+            for (java.nio.channels.SocketChannel channel : channels) {
+                channel.close();
+            }
+        }
+    }
+
+    private static void exchange(java.nio.channels.SocketChannel channel, byte[] request, java.nio.ByteBuffer answer)
+            throws IOException {
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.wrap(request);
+        while (out.hasRemaining()) {
+            channel.write(out);
+        }
+        answer.clear();
+        while (answer.position() < 4 || answer.get(answer.position() - 1) != '\n'
+                || answer.get(answer.position() - 3) != '\n') {
+            if (channel.read(answer) < 0 || !answer.hasRemaining()) {
+                throw new IOException("probe-cost floor: no complete HTTP answer head from " + channel.getRemoteAddress());
+            }
+        }
+    }
+
     /** The median of both sets of rounds, scaled to the nominal probe rate, in percent of one core. */
-    private static double rawConnectShare(double[] before, double[] after, int targets, long intervalMillis) {
+    private static double floorShare(String what, String unit, double[] before, double[] after, int targets,
+                                     long intervalMillis) {
         double[] all = new double[before.length + after.length];
         System.arraycopy(before, 0, all, 0, before.length);
         System.arraycopy(after, 0, all, before.length, after.length);
         Arrays.sort(all);
         double median = (all[all.length / 2 - 1] + all[all.length / 2]) / 2;
         double share = 100.0 * median * targets * (1000.0 / intervalMillis) / 1e9;
-        System.out.printf("# probe-cost raw JDK blocking connect+reset: %.1f us CPU per connect (min %.1f, max %.1f"
-                        + " over %d rounds) -> %.2f %% of one core at %d connects/s%n", median / 1e3, all[0] / 1e3,
-                all[all.length - 1] / 1e3, all.length, share, targets * 1000 / intervalMillis);
+        System.out.printf("# probe-cost %s: %.1f us CPU per %s (min %.1f, max %.1f over %d rounds) -> %.2f %% of one"
+                        + " core at %d/s%n", what, median / 1e3, unit, all[0] / 1e3, all[all.length - 1] / 1e3,
+                all.length, share, targets * 1000 / intervalMillis);
         return share;
+    }
+
+    /** The median of the numbers of a sorted array, NaN (windows not counted, sorted last) left out. */
+    private static double median(double[] sorted) {
+        int valid = 0;
+        while (valid < sorted.length && !Double.isNaN(sorted[valid])) {
+            valid++;
+        }
+        return valid == 0 ? Double.NaN : (sorted[(valid - 1) / 2] + sorted[valid / 2]) / 2;
+    }
+
+    /** The largest number of a sorted array, NaN left out. */
+    private static double max(double[] sorted) {
+        for (int i = sorted.length - 1; i >= 0; i--) {
+            if (!Double.isNaN(sorted[i])) {
+                return sorted[i];
+            }
+        }
+        return Double.NaN;
     }
 
     private static long total(ProbeTable table, boolean failuresOnly) {
