@@ -178,7 +178,11 @@ public final class VantageSite implements AutoCloseable {
                     .start();
             probes.applyPolicy(policy, siteId);
 
-            replicationEngine = ReplicationEngine.create(siteId);
+            try {
+                replicationEngine = ReplicationEngine.create(siteId, java.time.Clock.systemUTC(), site.replicationTls());
+            } catch (IllegalArgumentException e) {
+                throw new IOException("site " + siteId + ": " + e.getMessage(), e);
+            }
             replication.addSite(siteId, replicationEngine, dataDirectory, policyHolder::policy);
             if (site.replicationAddress() != null) {
                 try {
