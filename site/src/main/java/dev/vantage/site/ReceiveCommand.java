@@ -47,7 +47,8 @@ final class ReceiveCommand implements Callable<Integer> {
         try (ReplicationEngine engine = created) {
             ReceiverEndpoint endpoint = engine.startReceiver(address, resourceId -> volume);
             System.err.println("receive: listening on " + endpoint.address().getHostString() + ":"
-                    + endpoint.address().getPort() + (tls == null ? " (plaintext)" : " (mutual TLS, peers must chain to "
+                    + endpoint.address().getPort()
+                    + (tls == null ? " (plaintext)" : " (mutual TLS, peers must chain to "
                     + tls.trustedCertificatesFile() + ")") + ", volume " + volume.toAbsolutePath());
             ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "receive-progress");

@@ -44,7 +44,8 @@ final class TlsOptions {
         }
         for (int i = 0; i < files.length; i++) {
             if (files[i] == null) {
-                append(problems, names[i] + ": missing (expected: --tls-cert, --tls-key and --tls-ca together, or none)");
+                append(problems, names[i]
+                        + ": missing (expected: --tls-cert, --tls-key and --tls-ca together, or none)");
             }
         }
         if (problems.length() > 0) {

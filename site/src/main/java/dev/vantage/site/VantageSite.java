@@ -179,7 +179,8 @@ public final class VantageSite implements AutoCloseable {
             probes.applyPolicy(policy, siteId);
 
             try {
-                replicationEngine = ReplicationEngine.create(siteId, java.time.Clock.systemUTC(), site.replicationTls());
+                replicationEngine = ReplicationEngine.create(siteId, java.time.Clock.systemUTC(),
+                        site.replicationTls());
             } catch (IllegalArgumentException e) {
                 throw new IOException("site " + siteId + ": " + e.getMessage(), e);
             }

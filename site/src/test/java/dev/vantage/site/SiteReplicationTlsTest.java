@@ -69,7 +69,8 @@ class SiteReplicationTlsTest {
         int replicationPort;
         int adminPort;
         int listenPort;
-        try (java.net.ServerSocket a = new java.net.ServerSocket(0); java.net.ServerSocket b = new java.net.ServerSocket(0);
+        try (java.net.ServerSocket a = new java.net.ServerSocket(0);
+             java.net.ServerSocket b = new java.net.ServerSocket(0);
              java.net.ServerSocket c = new java.net.ServerSocket(0)) {
             replicationPort = a.getLocalPort();
             adminPort = b.getLocalPort();
