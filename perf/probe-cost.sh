@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Cost of active probing: 1 000 loopback targets probed every 1 s by dev.vantage.probe.LatencyProbes.
-# A server process listens on 1 000 loopback ports (answers any bytes with a minimal HTTP 200); a second process
-# probes every port (TCP connect probes, then HTTP health checks) and measures its own CPU time over measurement
+# A server process listens on 1 000 loopback ports (answers every HTTP request with a minimal 200 and keeps the
+# connection open unless the request says Connection: close); a second process probes every port three ways, one
+# after the other: tcp (TCP connect probes), http (HTTP checks over one kept-alive connection per target, the
+# default) and http_fresh (HTTP checks with a fresh connection each), and measures its own CPU time over measurement
 # windows after a warm-up. Only the probing process is measured: value = process CPU time / wall time, in percent of
 # one core, per completed probe times the nominal 1 000 probes/s (median of the windows; the probe thread's own
-# share is printed too). Goal: < 5 % of one core. A third line compares with the floor measured in the same run:
-# a plain blocking JDK connect + reset to the same ports (the kernel's work for a loopback connect).
-#   perf/probe-cost.sh [--quick]   (quick: tcp, 6 s warm-up + 3 windows of 3.4 s; full: tcp and http, 10 s + 3 x 10 s each)
+# share is printed too). Goal: < 5 % of one core. Each kind is also compared with the floor measured in the same
+# run (probe.raw_connect_floor): a plain blocking JDK connect + reset to the same ports (the kernel's work for a
+# loopback connect, which every fresh-connection probe pays).
+#   perf/probe-cost.sh [--quick]   (quick: 5 s warm-up + 3 windows of 3 s per kind, about 50 s;
+#                                   full: 15 s + 3 x 10 s per kind, about 2.5 min)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$root/perf/target/benchmarks.jar"
@@ -22,9 +26,16 @@ if [ ! -f "$jar" ] || [ -n "$(find "$root" -path "$root/.git" -prune -o -path '*
   (cd "$root" && mvn -B -q -DskipTests package -pl perf -am) >&2
 fi
 targets=1000
-# The warm-up lets the JIT compile the probe path; on a loaded machine that takes seconds. Quick mode measures
-# the TCP connect probes only (about 30 s in all, within run-all's 45 s budget); the full run adds HTTP.
-if [ "$quick" = 1 ]; then warmup=6; window=3.4; kinds=tcp; else warmup=10; window=10; kinds=tcp,http; fi
+# The warm-up lets the JIT compile the probe path; on a loaded machine that takes seconds (C2 compilations show up
+# in the process CPU: compare the probe thread's share when the two differ a lot).
+kinds=tcp,http,http_fresh
+if [ "$quick" = 1 ]; then warmup=5; window=3; else warmup=15; window=10; fi
+# 1 000 listening ports plus 1 000 kept-alive connections need more descriptors than the usual soft limit of 1024.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((2 * targets + 512)) ]; then
+  echo "probe-cost: open file limit $(ulimit -n) (expected: >= $((2 * targets + 512)); raise the hard limit)" >&2
+  exit 2
+fi
 work="$(mktemp -d)"
 server_pid=""
 cleanup() {

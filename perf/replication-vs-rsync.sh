@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Block-delta replication vs rsync, side by side in one run (see BENCHMARKS.md):
-#   replication.delta_time       Vantage delta sync wall time (process start to exit) / rsync daemon wall time
-#   replication.delta_bytes      bytes on the socket (both directions) / rsync's own --stats bytes
-#   replication.full_throughput  Vantage full sync MB/s of volume data / raw loopback TCP MB/s (iperf3)
-#   replication.stage_*          JMH per-core MB/s of XXH3-128 / LZ4 / zstd / frame codec vs xxhsum, lz4, zstd
+#   replication.full_throughput_tmpfs  full sync MB/s into /dev/shm (the engine: iperf3 has no disk either) / iperf3
+#   replication.full_throughput        the same into a file on disk (fdatasync before every ack) / iperf3
+#   replication.delta_time[_z]         delta sync wall time (process start to exit) / rsync daemon (plain, -z); the
+#                                      changes were written through the Volume API (dirty bitmap, no scan)
+#   replication.delta_time_scan        the same changes made behind Vantage's back (it must scan, as rsync does)
+#   replication.delta_bytes[_z|_scan]  bytes on the socket (both directions) / rsync's own --stats bytes
+#   replication.stage_*                JMH per-core MB/s of XXH3-128 / LZ4 / zstd / frame codec vs xxhsum, lz4, zstd
 # Volume: 1 GiB (256 MiB with --quick), first half random, second half text-like (compressible, no two blocks
-# alike); then 1 % of its 64 KiB blocks are changed at scattered offsets behind Vantage's back (Vantage must find
-# them with a scan, as rsync must). Delta runs restore both destinations to the pre-change state before each run.
+# alike); then 1 % of its 64 KiB blocks get 4 KiB of random bytes at a scattered offset (perf's VolumeChanges,
+# through the Volume API). Delta runs restore both destinations (and Vantage's state) before each run.
 # Usage: perf/replication-vs-rsync.sh [--quick]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,20 +23,27 @@ need() { command -v "$1" >/dev/null 2>&1 || { echo "installing $2" >&2; apt-get 
 need rsync rsync; need iperf3 iperf3; need xxhsum xxhash; need lz4 lz4; need zstd zstd; need python3 python3
 
 work="$(mktemp -d /tmp/vantage-repl-bench.XXXXXX)"
+shm="$(mktemp -d /dev/shm/vantage-repl-bench.XXXXXX)"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work" "$shm"; }
 trap cleanup EXIT
+load() { uptime | sed 's/.*load average: //'; }
 
-echo "# replication-vs-rsync: ${size_mib} MiB volume, ${reps} repetition(s), work dir $work, $(nproc) cores, no pinning" >&2
+echo "# replication-vs-rsync: ${size_mib} MiB volume, ${reps} repetition(s), work dir $work (disk) and $shm (tmpfs), $(nproc) cores, no pinning, load $(load)" >&2
 (cd "$root" && ./vantage version >/dev/null)
 jar="$root/site/target/vantage.jar"
+if [ ! -f "$root/perf/target/benchmarks.jar" ] || [ -n "$(find "$root/replication/src" "$root/perf/src" -name '*.java' -newer "$root/perf/target/benchmarks.jar" -print -quit)" ]; then
+  (cd "$root" && mvn -B -q -o -DskipTests package -pl perf -am >&2 || mvn -B -q -DskipTests package -pl perf -am >&2)
+fi
+bjar="$root/perf/target/benchmarks.jar"
 flags="-Dchronicle.analytics.disable=true -Dio.netty.tryReflectionSetAccessible=true --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/jdk.internal.misc=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED --add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED"
-# Serial GC: fewer threads on a shared 2-core box. The delta runs are short-lived CLI processes, so they use an
-# AppCDS archive recorded by the full sync (class loading is most of a cold start).
+# Serial GC: fewer threads on a shared 2-core box. The delta runs and verifies are short-lived CLI processes: they use
+# an AppCDS archive recorded by the first full sync (class loading is most of a cold start) and only the C1 JIT (C2's
+# compiler threads compete for the 2 cores with the work of a run that lasts a second or two).
 flags="$flags -XX:+UseSerialGC -Xlog:cds=off -Xlog:cds+dynamic=off"
 cds="$work/vantage.jsa"
 vantage() { java $flags -jar "$jar" "$@"; }
-vantage_short() { if [ -f "$cds" ]; then java $flags -XX:SharedArchiveFile="$cds" -jar "$jar" "$@"; else vantage "$@"; fi; }
+vantage_short() { if [ -f "$cds" ]; then java $flags -XX:SharedArchiveFile="$cds" -XX:TieredStopAtLevel=1 -jar "$jar" "$@"; else vantage "$@"; fi; }
 now() { date +%s.%N; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 result() { # name target value unit baseline
@@ -69,23 +79,37 @@ iport=$(free_port)
 iperf3 -s -1 -p "$iport" >/dev/null 2>&1 & pids+=($!)
 sleep 1
 tcp_mbps=$(iperf3 -c 127.0.0.1 -p "$iport" -t $(( quick ? 3 : 5 )) -J | python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/8e6)')
-echo "# iperf3 loopback: $tcp_mbps MB/s" >&2
+echo "# iperf3 loopback: $tcp_mbps MB/s (load $(load))" >&2
 
 # ---------------------------------------------------------------- Vantage full sync (to an empty destination)
+# Into tmpfs (what the engine does, as iperf3 measures no disk) and into a file on disk (the receiver acknowledges
+# only what fdatasync made durable). Time is measured inside the sync: session start to the destination's durable DONE.
 vport=$(free_port)
-start_receiver() {
-  java $flags $( [ -f "$cds" ] && echo -XX:SharedArchiveFile="$cds" ) -jar "$jar" receive --listen 127.0.0.1:$vport --volume "$work/vdst.img" 2>"$work/receiver.log" & rpid=$!
+start_receiver() { # destination volume file
+  java $flags $( [ -f "$cds" ] && echo -XX:SharedArchiveFile="$cds" ) -jar "$jar" receive --listen 127.0.0.1:$vport --volume "$1" 2>"$work/receiver.log" & rpid=$!
   pids+=($rpid)
   for _ in $(seq 1 600); do grep -q "listening on" "$work/receiver.log" 2>/dev/null && return 0; sleep 0.1; done
   echo "receiver did not start: $(cat "$work/receiver.log")" >&2; exit 2
 }
-start_receiver
-full_line=$(java $flags -Xlog:cds=off -Xlog:cds+dynamic=off -XX:ArchiveClassesAtExit="$cds" -jar "$jar" replicate --volume "$work/src.img" --to 127.0.0.1:$vport --mode full 2>"$work/full.log" | grep '^REPLICATE')
-echo "# vantage full: $full_line" >&2
-full_seconds=$(sed -E 's/.*seconds=([0-9.]+).*/\1/' <<<"$full_line")
-full_mbps=$(python3 -c "print($size_bytes/1e6/$full_seconds)")
-vantage verify "$work/src.img" "$work/vdst.img" >&2
-result replication.full_throughput "full sync ${size_mib}MiB MB/s vs iperf3 loopback" "$full_mbps" MB/s "$tcp_mbps"
+stop_receiver() { kill "$rpid"; wait "$rpid" 2>/dev/null || true; }
+full_sync() { # destination-dir label ; prints MB/s of volume data
+  rm -rf "$1/vdst.img" "$1/vdst.img.vantage" "$work/src.img.vantage"
+  start_receiver "$1/vdst.img"
+  local archive="" line
+  [ -f "$cds" ] || archive="-XX:ArchiveClassesAtExit=$cds"
+  line=$(java $flags $archive -jar "$jar" replicate --volume "$work/src.img" --to 127.0.0.1:$vport --mode full 2>"$work/full.log" | grep '^REPLICATE')
+  stop_receiver
+  echo "# vantage full into $2 (load $(load)): $line" >&2
+  vantage_short verify "$work/src.img" "$1/vdst.img" >&2
+  python3 -c "print($size_bytes/1e6/$(sed -E 's/.*seconds=([0-9.]+).*/\1/' <<<"$line"))"
+}
+f_tmpfs=(); f_disk=()
+for rep in $(seq 1 "$reps"); do f_tmpfs+=("$(full_sync "$shm" tmpfs)"); f_disk+=("$(full_sync "$work" disk)"); done
+rm -rf "$shm/vdst.img" "$shm/vdst.img.vantage"
+read -r tmin tmed tmax <<<"$(stats "${f_tmpfs[@]}")"; read -r dmin dmed dmax <<<"$(stats "${f_disk[@]}")"
+echo "# full sync MB/s (min median max): tmpfs $tmin $tmed $tmax | disk $dmin $dmed $dmax | iperf3 $tcp_mbps" >&2
+result replication.full_throughput_tmpfs "full sync ${size_mib}MiB into tmpfs MB/s vs iperf3 loopback" "$tmed" MB/s "$tcp_mbps"
+result replication.full_throughput "full sync ${size_mib}MiB into a file on disk MB/s vs iperf3 loopback" "$dmed" MB/s "$tcp_mbps"
 
 # ---------------------------------------------------------------- rsync daemon, initial copy
 rport=$(free_port)
@@ -104,62 +128,59 @@ sleep 1
 rsync -a "$work/src.img" "rsync://127.0.0.1:$rport/bench/src.img"
 
 # Snapshots of the pre-change state: destinations (content + Vantage state, times preserved) and the source's state.
-kill "$rpid"; wait "$rpid" 2>/dev/null || true
 cp -a "$work/vdst.img" "$work/vdst.base"; cp -a "$work/vdst.img.vantage" "$work/vdst.base.vantage"
 cp -a "$work/src.img.vantage" "$work/src.base.vantage"
 cp -a "$work/rdst/src.img" "$work/rdst.base"
 
 # ---------------------------------------------------------------- change 1 % of the blocks, scattered
-changed=$(python3 - "$work/src.img" "$block" <<'PY'
-import os, random, sys
-path, block = sys.argv[1], int(sys.argv[2])
-blocks = os.path.getsize(path) // block
-rnd = random.Random(11)
-chosen = rnd.sample(range(blocks), max(1, blocks // 100))
-with open(path, "r+b") as f:
-    for b in chosen:
-        f.seek(b * block + rnd.randrange(block - 4096)); f.write(os.urandom(4096))
-print(len(chosen))
-PY
-)
-echo "# changed $changed blocks of $(( size_bytes / block ))" >&2
+# Through the Volume API: the source's dirty bitmap for the destination records them (that state is kept as src.api).
+# The scan runs pair the changed file with the pre-change state (src.base): the changes happened behind Vantage's
+# back, so it must read and hash the whole volume to find them, as rsync must.
+changed=$(java $flags -cp "$bjar" dev.vantage.perf.VolumeChanges "$work/src.img" "$block" 1 4096 11)
+cp -a "$work/src.img.vantage" "$work/src.api.vantage"
+echo "# changed $changed blocks of $(( size_bytes / block )) (4 KiB each, through the Volume API)" >&2
 
-restore() {
+restore() { # source state: api | base
   rm -rf "$work/vdst.img" "$work/vdst.img.vantage" "$work/src.img.vantage"
   cp -a "$work/vdst.base" "$work/vdst.img"; cp -a "$work/vdst.base.vantage" "$work/vdst.img.vantage"
-  cp -a "$work/src.base.vantage" "$work/src.img.vantage"
+  cp -a "$work/src.$1.vantage" "$work/src.img.vantage"
   cp -a "$work/rdst.base" "$work/rdst/src.img"
 }
-run_vantage() {
-  restore; start_receiver
-  local t0 t1 line
+run_vantage() { # api | base
+  restore "$1"; start_receiver "$work/vdst.img"
+  local t0 t1 line t b
   t0=$(now); line=$(vantage_short replicate --volume "$work/src.img" --to 127.0.0.1:$vport --mode delta 2>"$work/delta.log" | grep '^REPLICATE'); t1=$(now)
-  vantage verify "$work/src.img" "$work/vdst.img" >/dev/null || { echo "vantage delta: volumes differ" >&2; exit 2; }
-  kill "$rpid"; wait "$rpid" 2>/dev/null || true
-  v_time+=("$(python3 -c "print($t1-$t0)")"); v_bytes+=("$(sed -E 's/.*wire_bytes=([0-9]+).*/\1/' <<<"$line")")
-  echo "# vantage delta: $(python3 -c "print(round($t1-$t0,3))") s $line" >&2
+  stop_receiver
+  vantage_short verify "$work/src.img" "$work/vdst.img" >/dev/null || { echo "vantage delta: volumes differ" >&2; exit 2; }
+  t=$(python3 -c "print($t1-$t0)"); b=$(sed -E 's/.*wire_bytes=([0-9]+).*/\1/' <<<"$line")
+  if [ "$1" = api ]; then v_time+=("$t"); v_bytes+=("$b"); else s_time+=("$t"); s_bytes+=("$b"); fi
+  echo "# vantage delta, $( [ "$1" = api ] && echo dirty bitmap || echo scan) (load $(load)): $(python3 -c "print(round($t,3))") s $line" >&2
 }
 run_rsync() { # extra flags
-  restore
+  restore base
   local t0 t1 out
   t0=$(now); out=$(rsync --no-whole-file --inplace --stats "$@" "$work/src.img" "rsync://127.0.0.1:$rport/bench/src.img"); t1=$(now)
   cmp -s "$work/src.img" "$work/rdst/src.img" || { echo "rsync: volumes differ" >&2; exit 2; }
   local sent recv
   sent=$(grep -E '^Total bytes sent' <<<"$out" | tr -dc '0-9'); recv=$(grep -E '^Total bytes received' <<<"$out" | tr -dc '0-9')
-  echo "# rsync $*: $(python3 -c "print(round($t1-$t0,3))") s, sent $sent received $recv" >&2
+  echo "# rsync $* (load $(load)): $(python3 -c "print(round($t1-$t0,3))") s, sent $sent received $recv" >&2
   eval "r${1:+z}_time+=(\"$(python3 -c "print($t1-$t0)")\")"; eval "r${1:+z}_bytes+=(\"$((sent + recv))\")"
 }
-v_time=(); v_bytes=(); r_time=(); r_bytes=(); rz_time=(); rz_bytes=()
+v_time=(); v_bytes=(); s_time=(); s_bytes=(); r_time=(); r_bytes=(); rz_time=(); rz_bytes=()
 for rep in $(seq 1 "$reps"); do
-  if (( rep % 2 )); then run_vantage; run_rsync; run_rsync -z; else run_rsync -z; run_rsync; run_vantage; fi
+  if (( rep % 2 )); then run_vantage api; run_vantage base; run_rsync; run_rsync -z; else run_rsync -z; run_rsync; run_vantage base; run_vantage api; fi
 done
-read -r vmin vmed vmax <<<"$(stats "${v_time[@]}")"; read -r rmin rmed rmax <<<"$(stats "${r_time[@]}")"; read -r zmin zmed zmax <<<"$(stats "${rz_time[@]}")"
-echo "# delta wall time s (min median max): vantage $vmin $vmed $vmax | rsync $rmin $rmed $rmax | rsync -z $zmin $zmed $zmax" >&2
-result replication.delta_time "delta ${size_mib}MiB 1% changed, rsync daemon plain" "$vmed" s "$rmed"
-result replication.delta_time_z "delta ${size_mib}MiB 1% changed, rsync daemon -z" "$vmed" s "$zmed"
-read -r _ vb _ <<<"$(stats "${v_bytes[@]}")"; read -r _ rb _ <<<"$(stats "${r_bytes[@]}")"; read -r _ zb _ <<<"$(stats "${rz_bytes[@]}")"
-result replication.delta_bytes "delta ${size_mib}MiB 1% changed, rsync daemon plain" "$vb" bytes "$rb"
-result replication.delta_bytes_z "delta ${size_mib}MiB 1% changed, rsync daemon -z" "$vb" bytes "$zb"
+read -r vmin vmed vmax <<<"$(stats "${v_time[@]}")"; read -r smin smed smax <<<"$(stats "${s_time[@]}")"
+read -r rmin rmed rmax <<<"$(stats "${r_time[@]}")"; read -r zmin zmed zmax <<<"$(stats "${rz_time[@]}")"
+echo "# delta wall time s (min median max): vantage dirty bitmap $vmin $vmed $vmax | vantage scan $smin $smed $smax | rsync $rmin $rmed $rmax | rsync -z $zmin $zmed $zmax" >&2
+result replication.delta_time "delta ${size_mib}MiB 1% changed via the Volume API, rsync daemon plain" "$vmed" s "$rmed"
+result replication.delta_time_z "delta ${size_mib}MiB 1% changed via the Volume API, rsync daemon -z" "$vmed" s "$zmed"
+result replication.delta_time_scan "delta ${size_mib}MiB 1% changed behind Vantage's back (scan), rsync daemon plain" "$smed" s "$rmed"
+read -r _ vb _ <<<"$(stats "${v_bytes[@]}")"; read -r _ sb _ <<<"$(stats "${s_bytes[@]}")"
+read -r _ rb _ <<<"$(stats "${r_bytes[@]}")"; read -r _ zb _ <<<"$(stats "${rz_bytes[@]}")"
+result replication.delta_bytes "delta ${size_mib}MiB 1% changed via the Volume API, rsync daemon plain" "$vb" bytes "$rb"
+result replication.delta_bytes_z "delta ${size_mib}MiB 1% changed via the Volume API, rsync daemon -z" "$vb" bytes "$zb"
+result replication.delta_bytes_scan "delta ${size_mib}MiB 1% changed behind Vantage's back (scan), rsync daemon plain" "$sb" bytes "$rb"
 
 # ---------------------------------------------------------------- pipeline stages: JMH vs native tools, 1 core each
 sample_mib=$(( quick ? 32 : 64 ))
@@ -175,10 +196,7 @@ cat "$work/sample.img" >/dev/null
 xxh_native=$(native_mbps xxhsum -H2 "$work/sample.img")
 lz4_native=$(native_mbps lz4 -1 -c "$work/sample.img")
 zstd_native=$(native_mbps zstd -1 -T1 -c "$work/sample.img")
-if [ ! -f "$root/perf/target/benchmarks.jar" ] || [ -n "$(find "$root/replication/src" "$root/perf/src" -name '*.java' -newer "$root/perf/target/benchmarks.jar" -print -quit)" ]; then
-  (cd "$root" && mvn -B -q -o -DskipTests package -pl perf -am >&2 || mvn -B -q -DskipTests package -pl perf -am >&2)
-fi
-java -jar "$root/perf/target/benchmarks.jar" ReplicationBenchmarks -p dataFile="$work/sample.img" -p sampleBytes="$sample_bytes" \
+java -jar "$bjar" ReplicationBenchmarks -p dataFile="$work/sample.img" -p sampleBytes="$sample_bytes" \
   -f 1 -wi $(( quick ? 1 : 3 )) -i $(( quick ? 2 : 5 )) -w 1s -r 1s -rf csv -rff "$work/jmh.csv" >"$work/jmh.log" 2>&1 || { tail -20 "$work/jmh.log" >&2; exit 2; }
 jmh_mbps() { python3 - "$work/jmh.csv" "$1" "$block" <<'PY'
 import csv, sys

@@ -143,7 +143,8 @@ cases = [
 ]
 
 
-def run(port, data, timeout=1.5):
+def run(port, data, timeout=1.5, idle=0.3):
+    """Sends data; reads until the peer closes, nothing arrives for `timeout` s, or `idle` s pass after data."""
     s = socket.create_connection(("127.0.0.1", port)); s.settimeout(timeout)
     s.sendall(data)
     got = b""; closed = False
@@ -153,6 +154,7 @@ def run(port, data, timeout=1.5):
             d = s.recv(65536)
             if not d: closed = True; break
             got += d
+            s.settimeout(idle)
     except socket.timeout: pass
     except ConnectionResetError: closed = True
     s.close()

@@ -132,7 +132,26 @@ class KeptAliveChecksLoopbackTest {
         http.answering.set(true);
         await().atMost(Duration.ofSeconds(10)).until(() -> probes.table().status(0).usable());
         assertThat(probes.table().status(0).connectionsOpened())
-                .as("a timed-out connection is never reused").isGreaterThanOrEqualTo(1 + fall);
+                .as("a connection whose answer is missing at the next check is replaced").isGreaterThanOrEqualTo(1 + fall);
+    }
+
+    @Test
+    void shouldKeepTheConnectionWhenAnAnswerComesAfterTheTimeoutButBeforeTheNextCheck() {
+        LoopbackServers.KeepAliveHttp http = new LoopbackServers.KeepAliveHttp();
+        http.answerDelayMillis = 150;
+        Channel server = servers.keepAliveHttp(http);
+        LatencyProbes probes = start(ProbeTransport.AUTO);
+        // Every check times out after 50 ms; its answer comes at 150 ms, well before the next check (>= 320 ms).
+        probes.applyTargets(List.of(ProbeTarget.http("slow", "g", new HostPort("127.0.0.1",
+                LoopbackServers.port(server)), "/healthz", 200, 400, 50)), settings(3)).join();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> probes.table().status(0).probeFailures() >= 5);
+
+        TargetStatus status = probes.table().status(0);
+        assertThat(status.state()).isEqualTo(HealthState.UNHEALTHY);
+        assertThat(status.lastError()).isEqualTo("timeout: no answer within 50 ms");
+        assertThat(status.connectionsOpened()).as("late answers are read and dropped, the connection is kept")
+                .isLessThan(status.probeFailures());
     }
 
     @Test

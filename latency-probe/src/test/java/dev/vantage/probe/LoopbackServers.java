@@ -93,6 +93,8 @@ final class LoopbackServers implements AutoCloseable {
         volatile int closeEveryNthAnswer;
         /** Closes a connection this long after its last answer, without a word (an idle timeout); 0 for never. */
         volatile long idleCloseMillis;
+        /** Each answer is written this long after its request was read; 0 for at once. */
+        volatile long answerDelayMillis;
     }
 
     /** An HTTP/1.1 server that keeps connections alive (200, "ok"), configured and observed through {@code http}. */
@@ -128,6 +130,12 @@ final class LoopbackServers implements AutoCloseable {
                         if (close) {
                             response.headers().set(HttpHeaderNames.CONNECTION, "close");
                             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                            return;
+                        }
+                        long delayMillis = http.answerDelayMillis;
+                        if (delayMillis > 0) {
+                            ctx.executor().schedule(() -> ctx.writeAndFlush(response), delayMillis,
+                                    TimeUnit.MILLISECONDS);
                             return;
                         }
                         ctx.writeAndFlush(response);

@@ -85,6 +85,20 @@ public interface UpstreamSelector {
     default void selectHedge(Route route, ProxyRequest request, Selection selection) {
     }
 
+    /**
+     * A client connection sends its first request for {@code tenantId} (or its first after requests for another
+     * tenant, which was released first): admit it, or return false when the tenant is at its connection limit (the
+     * proxy answers 429 with {@code Retry-After} and closes the connection). Every admission is matched by one
+     * {@link #releaseTenantConnection} when the connection closes or moves to another tenant. Default: admit.
+     */
+    default boolean admitTenantConnection(String tenantId) {
+        return true;
+    }
+
+    /** Releases a connection admitted by {@link #admitTenantConnection}. */
+    default void releaseTenantConnection(String tenantId) {
+    }
+
     /** Called on the reload thread after a new topology is published (and once at start). */
     default void onTopology(ProxyTopology topology) {
     }

@@ -36,6 +36,16 @@ public final class ConflictResolver {
      * of (HLC, site id) fall to the content hash, so the outcome never depends on which side decides.
      */
     public static Resolution decide(BlockVersion local, BlockVersion remote) {
+        return decide(local, remote, null);
+    }
+
+    /**
+     * Like {@link #decide(BlockVersion, BlockVersion)}, but a concurrent write by {@code preferredSite} (the
+     * primary under the {@code primary_wins} conflict policy; null for none) beats any other; two writes of the
+     * same preference fall back to (HLC, site id). Still a total order on versions, so replicas converge whatever
+     * order they resolve in, as long as they share the preference.
+     */
+    public static Resolution decide(BlockVersion local, BlockVersion remote, String preferredSite) {
         VersionVector merged = local.vector().merge(remote.vector());
         VersionVector.Order order = local.vector().compare(remote.vector());
         boolean sameContent = local.hashHigh() == remote.hashHigh() && local.hashLow() == remote.hashLow();
@@ -45,11 +55,21 @@ public final class ConflictResolver {
         if (order == VersionVector.Order.BEFORE) {
             return new Resolution(remote, null, false, merged);
         }
-        boolean localWins = lastWriter(local, remote) == local;
+        boolean localWins = lastWriter(local, remote, preferredSite) == local;
         return new Resolution(localWins ? local : remote, localWins ? remote : local, true, merged);
     }
 
     private static BlockVersion lastWriter(BlockVersion a, BlockVersion b) {
+        return lastWriter(a, b, null);
+    }
+
+    private static BlockVersion lastWriter(BlockVersion a, BlockVersion b, String preferredSite) {
+        if (preferredSite != null) {
+            boolean pa = preferredSite.equals(a.siteId());
+            if (pa != preferredSite.equals(b.siteId())) {
+                return pa ? a : b;
+            }
+        }
         int c = a.hlc().compareTo(b.hlc());
         if (c == 0) {
             c = a.siteId().compareTo(b.siteId());

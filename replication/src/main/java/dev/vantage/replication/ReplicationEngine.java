@@ -24,6 +24,7 @@ import dev.vantage.config.InterSiteTls;
 import dev.vantage.config.Schedule;
 import dev.vantage.config.ScheduleKind;
 import dev.vantage.config.TimeWindow;
+import dev.vantage.replication.internal.FrameCodec;
 import dev.vantage.replication.internal.ReceiverServer;
 import dev.vantage.replication.internal.SenderSession;
 import dev.vantage.replication.internal.Transport;
@@ -68,6 +69,8 @@ public final class ReplicationEngine implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        // The first session of a short-lived process (vantage replicate) would otherwise wait for this after its scan.
+        scheduler.execute(FrameCodec::warmUp);
     }
 
     /** An engine for site {@code siteId} using the system clock. */

@@ -57,6 +57,9 @@ public final class Volume implements AutoCloseable {
     public static final int MIN_BLOCK_SIZE_BYTES = 4_096;
     public static final int MAX_BLOCK_SIZE_BYTES = 1_048_576;
     private static final String STATE_SUFFIX = ".vantage";
+    /** Scans hash on this many threads at most (the 2-core machines Vantage runs on). */
+    private static final int SCAN_THREADS = 2;
+    private static final int SCAN_CHUNK_BLOCKS = 64;
 
     private final Path file;
     private final Path stateDir;
@@ -73,6 +76,7 @@ public final class Volume implements AutoCloseable {
     private LongSupplier wallMillis;
     private VersionTable versions;
     private ConflictStore conflictStore;
+    private volatile String preferredWriter;
 
     private Volume(Path file, Path stateDir, int blockSizeBytes, FileChannel channel, BlockManifest manifest,
                    long blockCount) {
@@ -266,12 +270,18 @@ public final class Volume implements AutoCloseable {
         long blocks = blocksFor(size, blockSizeBytes);
         long hashed = 0;
         long changed = 0;
+        long[] todo = new long[(int) blocks];
+        int count = 0;
         for (long b = 0; b < blocks; b++) {
-            if (!full && manifest.isKnown(b)) {
-                continue;
+            if (full || !manifest.isKnown(b)) {
+                todo[count++] = b;
             }
-            int length = readBlock(b, scanBuffer, size);
-            BlockHasher.hash(scanBuffer, 0, length, hashScratch);
+        }
+        long[] fresh = hashBlocks(todo, count, size);
+        for (int i = 0; i < count; i++) {
+            long b = todo[i];
+            hashScratch[0] = fresh[2 * i];
+            hashScratch[1] = fresh[2 * i + 1];
             hashed++;
             if (!manifest.matches(b, hashScratch[0], hashScratch[1])) {
                 if (manifest.isKnown(b) || full) {
@@ -300,6 +310,84 @@ public final class Volume implements AutoCloseable {
         manifest.save();
         trustedModifiedNanos = modified;
         return new ScanResult(hashed, changed, full, System.nanoTime() - start);
+    }
+
+    /**
+     * Hashes blocks {@code indexes[0..count)} of a volume of {@code size} bytes on up to {@link #SCAN_THREADS}
+     * threads (each reading runs of consecutive blocks); returns their hashes, two longs each, in that order.
+     */
+    private long[] hashBlocks(long[] indexes, int count, long size) throws IOException {
+        long[] out = new long[2 * count];
+        int threads = Math.min(SCAN_THREADS, Math.min(Runtime.getRuntime().availableProcessors(),
+                count / SCAN_CHUNK_BLOCKS));
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        IOException[] failure = new IOException[1];
+        Runnable worker = () -> {
+            ByteBuffer buffer = threads <= 1 ? scanBuffer : ByteBuffer.allocateDirect(blockSizeBytes);
+            long[] h = new long[2];
+            try {
+                for (int first = next.getAndAdd(SCAN_CHUNK_BLOCKS); first < count;
+                     first = next.getAndAdd(SCAN_CHUNK_BLOCKS)) {
+                    for (int i = first; i < Math.min(count, first + SCAN_CHUNK_BLOCKS); i++) {
+                        int length = readBlock(indexes[i], buffer, size);
+                        BlockHasher.hash(buffer, 0, length, h);
+                        out[2 * i] = h[0];
+                        out[2 * i + 1] = h[1];
+                    }
+                }
+            } catch (IOException e) {
+                synchronized (failure) {
+                    failure[0] = e;
+                }
+            }
+        };
+        if (threads <= 1) {
+            worker.run();
+        } else {
+            Thread[] helpers = new Thread[threads - 1];
+            for (int t = 0; t < helpers.length; t++) {
+                helpers[t] = new Thread(worker, "vantage-scan-" + t);
+                helpers[t].setDaemon(true);
+                helpers[t].start();
+            }
+            worker.run();
+            for (Thread t : helpers) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("volume " + file + ": scan interrupted", e);
+                }
+            }
+        }
+        synchronized (failure) {
+            if (failure[0] != null) {
+                throw failure[0];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Records that the manifest matches the file when the file still has the size and modification time it had
+     * when a pass that hashed every block (a full sync) began, and no block's hash is unknown: the next
+     * {@link #scan()} (or the next process) then trusts it instead of rereading everything. Returns whether it did.
+     */
+    public synchronized boolean trustIfUnchangedSince(long sizeBytes, long modifiedNanos) throws IOException {
+        if (sizeBytes != sizeBytes() || modifiedNanos != modifiedNanos()) {
+            return false;
+        }
+        long blocks = blocksFor(sizeBytes, blockSizeBytes);
+        for (long b = 0; b < blocks; b++) {
+            if (!manifest.isKnown(b)) {
+                return false;
+            }
+        }
+        manifest.truncate(blocks);
+        manifest.record(sizeBytes, modifiedNanos);
+        manifest.save();
+        trustedModifiedNanos = modifiedNanos;
+        return true;
     }
 
     private void rehashUnknown() throws IOException {
@@ -490,7 +578,8 @@ public final class Volume implements AutoCloseable {
         writeGenerations[(int) index]++;
     }
 
-    private long modifiedNanos() {
+    /** The file's modification time in nanoseconds since the epoch. */
+    public long modifiedNanos() {
         try {
             return Files.getLastModifiedTime(file).to(TimeUnit.NANOSECONDS);
         } catch (IOException e) {
@@ -545,6 +634,14 @@ public final class Volume implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes concurrent writes by {@code siteIdOrNull} win conflicts here (the {@code primary_wins} policy; every
+     * copy of the volume must prefer the same site); null restores plain last-writer-wins.
+     */
+    public void preferWriter(String siteIdOrNull) {
+        this.preferredWriter = siteIdOrNull;
+    }
+
     /** Whether {@link #enableMultiMaster} was called. */
     public synchronized boolean isMultiMaster() {
         return versions != null;
@@ -593,7 +690,21 @@ public final class Volume implements AutoCloseable {
             manifest.set(index, hashScratch[0], hashScratch[1]);
         }
         ConflictResolver.BlockVersion local = version(index);
-        ConflictResolver.Resolution r = ConflictResolver.decide(local, incoming);
+        if (local.vector().isEmpty() && vector.isEmpty()
+                && (local.hashHigh() != hashHigh || local.hashLow() != hashLow)) {
+            // Neither copy was ever written under versioning: an absent or all-zero block holds nothing to keep
+            // (a copy that starts empty, a shadow never seeded), so the copy with content wins without a conflict.
+            boolean localBlank = isBlank(scanBuffer, readBlock(index, scanBuffer, size));
+            boolean incomingBlank = isBlank(data.duplicate(), data.remaining());
+            if (localBlank && !incomingBlank) {
+                writeReplicated(index, data, hashHigh, hashLow, fromPeer);
+                return ApplyOutcome.APPLIED;
+            }
+            if (incomingBlank && !localBlank) {
+                return ApplyOutcome.ALREADY_KNOWN;
+            }
+        }
+        ConflictResolver.Resolution r = ConflictResolver.decide(local, incoming, preferredWriter);
         if (!r.conflict()) {
             if (r.winner() == local) {
                 return ApplyOutcome.ALREADY_KNOWN;
@@ -624,6 +735,17 @@ public final class Volume implements AutoCloseable {
         writeReplicated(index, data, hashHigh, hashLow, null);
         versions.set(index, r.merged(), incomingHlc, writerSite, false);
         return ApplyOutcome.CONFLICT_TOOK_REMOTE;
+    }
+
+    /** Whether the {@code length} bytes from {@code buf}'s position are absent (0) or all zero. */
+    private static boolean isBlank(ByteBuffer buf, int length) {
+        int start = buf.position();
+        for (int i = 0; i < length; i++) {
+            if (buf.get(start + i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Ticks the clock and this site's counter of every block in first..last; durable before returning. */

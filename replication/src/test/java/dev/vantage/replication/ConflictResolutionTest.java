@@ -70,4 +70,28 @@ class ConflictResolutionTest {
         assertThat(resolver.conflicts()).hasSize(2).extracting(ConflictResolver.Resolution::loser)
                 .containsExactly(eu, tieA);
     }
+
+    @Test
+    void shouldLetThePreferredSiteWinAConflictUnderPrimaryWins() {
+        VersionVector base = VersionVector.EMPTY.increment("eu");
+        var eu = new ConflictResolver.BlockVersion(7, base.increment("eu"), new Hlc(5_000, 0), "eu", 1, 1);
+        var us = new ConflictResolver.BlockVersion(7, base.increment("us"), new Hlc(9_000, 0), "us", 2, 2);
+        assertThat(ConflictResolver.decide(eu, us).winner()).isEqualTo(us);
+        assertThat(ConflictResolver.decide(eu, us, "eu").winner()).isEqualTo(eu);
+        assertThat(ConflictResolver.decide(us, eu, "eu").winner()).isEqualTo(eu);
+        assertThat(ConflictResolver.decide(eu, us, "ap").winner()).as("neither is preferred").isEqualTo(us);
+        var later = new ConflictResolver.BlockVersion(7, us.vector().increment("us"), new Hlc(9_500, 0), "us", 3, 3);
+        assertThat(ConflictResolver.decide(us, later, "eu").conflict()).as("a later write is no conflict").isFalse();
+    }
+
+    @Test
+    void shouldTreatEqualVectorsWithDifferentContentAsAConflictBothSidesResolveAlike() {
+        var a = new ConflictResolver.BlockVersion(1, VersionVector.EMPTY, Hlc.ZERO, "", 5, 5);
+        var b = new ConflictResolver.BlockVersion(1, VersionVector.EMPTY, Hlc.ZERO, "", 9, 9);
+        ConflictResolver.Resolution atA = ConflictResolver.decide(a, b);
+        ConflictResolver.Resolution atB = ConflictResolver.decide(b, a);
+        assertThat(atA.conflict()).isTrue();
+        assertThat(atA.winner()).isEqualTo(atB.winner()).isEqualTo(b);
+        assertThat(ConflictResolver.decide(a, a).conflict()).isFalse();
+    }
 }

@@ -231,14 +231,14 @@ class MultiMasterTest {
         }
         volume(us, "us").write(0, block(7), 0, 10);
         int usPort = usReceiver.address().getPort();
-        long durableBefore = usReceiver.progress().stream().filter(p -> p.peerId().equals("eu"))
+        long durableBefore = usReceiver.progress().stream().filter(p -> p.resourceId().equals(RESOURCE))
                 .mapToLong(MirrorProgress::consistentUpToSequence).max().orElseThrow();
         // About 4 blocks a second, so the restart lands mid-stream.
         SyncRequest slow = stream("eu", "us", usReceiver).withThrottle(new Throttle(4L * BLOCK, 0, List.of()))
                 .withAttempts(40, 100);
         CompletableFuture<SyncResult> running = eu.sync(slow);
         await().atMost(Duration.ofSeconds(20)).until(() -> usReceiver.progress().stream()
-                .anyMatch(p -> p.peerId().equals("eu") && p.consistentUpToSequence() >= durableBefore + 3));
+                .anyMatch(p -> p.resourceId().equals(RESOURCE) && p.consistentUpToSequence() >= durableBefore + 3));
 
         us.close();
         us = ReplicationEngine.create("us", usClock);

@@ -126,4 +126,60 @@ class VolumeTest {
         assertThat(result.differingBlocks()).containsExactly(3L, 6L);
         assertThat(Volumes.verify(dir.resolve("a"), dir.resolve("a"), BLOCK).identical()).isTrue();
     }
+
+    @Test
+    void shouldFindChangedBlocksWhenItHashesOnSeveralThreads() throws IOException {
+        Path file = TestData.write(dir.resolve("v.img"), TestData.random(1000 * BLOCK + 10, 4));
+        try (Volume v = Volume.open(file, BLOCK, null)) {
+            v.addPeer("p");
+            v.scan();
+            for (long b = 0; b < v.blockCount(); b++) {
+                v.clearDirty("p", b, v.writeGeneration(b));
+            }
+        }
+        long[] changed = {0, 63, 64, 500, 999, 1000};
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            for (long b : changed) {
+                raf.seek(b * BLOCK + (b == 1000 ? 3 : 100));
+                raf.write(new byte[] {7, 7, 7});
+            }
+        }
+        try (Volume v = Volume.open(file, BLOCK, null)) {
+            ScanResult scan = v.scan();
+            assertThat(scan.blocksHashed()).isEqualTo(1001);
+            assertThat(scan.blocksChanged()).isEqualTo(changed.length);
+            for (long b : changed) {
+                assertThat(v.isDirty("p", b)).as("block %d", b).isTrue();
+            }
+            assertThat(v.dirtyCount("p")).isEqualTo(changed.length);
+        }
+    }
+
+    @Test
+    void shouldTrustAManifestHashedInFullOnlyWhileTheFileIsUnchanged() throws IOException {
+        Path file = TestData.write(dir.resolve("v.img"), TestData.random(8 * BLOCK, 5));
+        try (Volume v = Volume.open(file, BLOCK, null)) {
+            long size = v.sizeBytes();
+            long modified = v.modifiedNanos();
+            long[] hash = new long[2];
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocateDirect(BLOCK);
+            for (long b = 0; b < 8; b++) {
+                v.readBlock(b, buffer, size);
+                dev.vantage.replication.internal.BlockHasher.hash(buffer, 0, BLOCK, hash);
+                v.recordHash(b, hash[0], hash[1], v.writeGeneration(b));
+            }
+            assertThat(v.trustIfUnchangedSince(size, modified)).isTrue();
+        }
+        try (Volume v = Volume.open(file, BLOCK, null)) {
+            ScanResult scan = v.scan();
+            assertThat(scan.fullScan()).isFalse();
+            assertThat(scan.blocksHashed()).isZero();
+            long modified = v.modifiedNanos();
+            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+                raf.seek(BLOCK);
+                raf.write(new byte[] {1});
+            }
+            assertThat(v.trustIfUnchangedSince(v.sizeBytes(), modified)).isFalse();
+        }
+    }
 }

@@ -165,4 +165,22 @@ class VolumeVersioningTest {
             assertThat(other.isMultiMaster()).isFalse();
         }
     }
+
+    @Test
+    void shouldTakeAPeersContentIntoABlankBlockNobodyWroteWithoutAConflict() throws Exception {
+        try (Volume v = open("sin")) {
+            ByteBuffer seeded = bytes(41);
+            long[] h = hash(seeded);
+            assertThat(v.applyVersioned(6, seeded, h[0], h[1], VersionVector.EMPTY, Hlc.ZERO, "", "iad"))
+                    .isEqualTo(Volume.ApplyOutcome.APPLIED);
+            ByteBuffer zeros = ByteBuffer.allocate(BLOCK);
+            long[] z = hash(zeros);
+            assertThat(v.applyVersioned(6, zeros, z[0], z[1], VersionVector.EMPTY, Hlc.ZERO, "", "fra"))
+                    .isEqualTo(Volume.ApplyOutcome.ALREADY_KNOWN);
+            byte[] current = new byte[BLOCK];
+            v.read(6L * BLOCK, current, 0, BLOCK);
+            assertThat(current).isEqualTo(TestData.random(BLOCK, 41));
+            assertThat(v.conflicts()).isEmpty();
+        }
+    }
 }

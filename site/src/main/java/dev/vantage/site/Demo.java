@@ -52,7 +52,9 @@ import dev.vantage.site.internal.DemoOrigin;
  *   <li>a team's calendar (a conference in Singapore) and their devices' GPS fixes make the predictor expect the
  *       resource in Singapore; the controller pre-mirrors it there before they land;</li>
  *   <li>in Singapore the team is served by the new local mirror, which is promoted to primary (epoch + 1);</li>
- *   <li>a failed origin is taken out of rotation by the probes and requests move to another mirror.</li>
+ *   <li>a failed origin is taken out of rotation by the probes and requests move to another mirror;</li>
+ *   <li>when a resource is multi-master, the same block is saved at its primary and a replica at once: both copies
+ *       converge to the winner of its conflict policy and the losing write is listed by {@code GET /conflicts}.</li>
  * </ol>
  * The exit code is 0 only when every check passed.
  */
@@ -348,6 +350,8 @@ public final class Demo implements AutoCloseable {
         check(moved && after.ok() >= 0.9, "after the failure, requests at " + away
                 + " still succeed through another mirror (" + after.byOrigin + ")");
 
+        multiMasterStep();
+
         out.printf(Locale.ROOT, "%n== Replication and routing state%n");
         for (VantageSite vs : sites.values()) {
             for (var p : vs.replicationEngine().progress()) {
@@ -359,6 +363,107 @@ public final class Demo implements AutoCloseable {
         }
         for (WanLink link : wan.links()) {
             out.printf(Locale.ROOT, "   WAN %-26s %,12d bytes%n", link.name(), link.bytesForwarded());
+        }
+    }
+
+    /**
+     * Step 6, when the policy has a multi-master resource: the same block is saved at its primary and at a replica
+     * at the same moment; both copies converge to the winner under the resource's conflict policy (the later hybrid
+     * logical clock, or the primary's write with {@code primary_wins}) and the losing write is listed in the
+     * conflicts view of the site that resolved it.
+     */
+    private void multiMasterStep() throws Exception {
+        Resource shared0 = shared.resources().stream().filter(VantageSite::isMultiMaster).findFirst().orElse(null);
+        if (shared0 == null) {
+            return;
+        }
+        String a = shared0.primarySite();
+        String b = shared0.mirrors().stream().filter(m -> m.role() == dev.vantage.config.MirrorRole.REPLICA)
+                .map(dev.vantage.config.Mirror::site).findFirst().orElseThrow();
+        out.printf(Locale.ROOT, "%n== 6. '%s' is multi-master: the same block is saved at %s (primary) and %s"
+                + " (replica) at the same moment%n", shared0.id(), a, b);
+        long offset = 2L * shared0.blockSizeBytes();
+        byte[] atA = ("saved at " + a + "; ").repeat(256).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] atB = ("saved at " + b + "; ").repeat(256).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+        var writeA = java.util.concurrent.CompletableFuture.runAsync(() -> saveAfter(together, a, shared0, offset, atA));
+        var writeB = java.util.concurrent.CompletableFuture.runAsync(() -> saveAfter(together, b, shared0, offset, atB));
+        java.util.concurrent.CompletableFuture.allOf(writeA, writeB).get(20, TimeUnit.SECONDS);
+        Path copyA = replication.volumePath(a, shared0.id());
+        Path copyB = replication.volumePath(b, shared0.id());
+        boolean converged = await(Duration.ofSeconds(30), () -> {
+            java.util.concurrent.CompletableFuture.allOf(sites.get(a).replicateNow(shared0.id()),
+                    sites.get(b).replicateNow(shared0.id())).join();
+            return conflictAbout(shared0, a, b) != null
+                    && java.util.Arrays.equals(slice(copyA, offset, atA.length), slice(copyB, offset, atB.length));
+        });
+        dev.vantage.replication.ConflictRecord lost = conflictAbout(shared0, a, b);
+        byte[] current = slice(copyA, offset, atA.length);
+        String winner = java.util.Arrays.equals(current, atA) ? a : java.util.Arrays.equals(current, atB) ? b : "?";
+        boolean primaryWins = shared0.conflictPolicy() == dev.vantage.config.ConflictPolicy.PRIMARY_WINS;
+        out.printf(Locale.ROOT, "   both copies hold the write of %s%s%n", winner, lost == null ? ""
+                : String.format(Locale.ROOT, " (%s; HLC %d.%d of %s against %d.%d of %s)",
+                        primaryWins ? "conflictPolicy primary_wins: " + a + " is the primary"
+                                : "last writer wins by (HLC, site id)",
+                        lost.winner().hlc().physicalMillis(), lost.winner().hlc().logical(), lost.winner().siteId(),
+                        lost.loser().hlc().physicalMillis(), lost.loser().hlc().logical(), lost.loser().siteId()));
+        check(converged && !winner.equals("?"), "both copies of block 2 of '" + shared0.id()
+                + "' converged to the same write (" + winner + "'s)");
+        String view = lost == null ? "" : admin(lost.detectedAtSite(), "/conflicts");
+        if (lost != null) {
+            out.printf(Locale.ROOT, "   GET /conflicts at %s: loser from %s kept in %s%n", lost.detectedAtSite(),
+                    lost.loser().siteId(), lost.loserBytes());
+        }
+        check(lost != null && !lost.loser().siteId().equals(winner) && view.contains("\"block\":2")
+                        && view.contains("\"loser\":{\"site\":\"" + lost.loser().siteId() + "\""),
+                "the losing write is kept and listed by GET /conflicts");
+    }
+
+    private void saveAfter(java.util.concurrent.CyclicBarrier together, String siteId, Resource resource, long offset,
+                           byte[] data) {
+        try {
+            together.await(10, TimeUnit.SECONDS);
+            sites.get(siteId).write(resource.id(), offset, data).get(20, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("saving at " + siteId + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The first conflict about {@code resource} kept at {@code a} or {@code b}, or null. */
+    private dev.vantage.replication.ConflictRecord conflictAbout(Resource resource, String a, String b) {
+        for (String siteId : List.of(a, b)) {
+            List<dev.vantage.replication.ConflictRecord> kept = sites.get(siteId).replicationEngine().conflicts()
+                    .getOrDefault(resource.id(), List.of());
+            if (!kept.isEmpty()) {
+                return kept.get(0);
+            }
+        }
+        return null;
+    }
+
+    private static byte[] slice(Path file, long offset, int length) {
+        byte[] out = new byte[length];
+        try (var ch = java.nio.channels.FileChannel.open(file)) {
+            ch.read(java.nio.ByteBuffer.wrap(out), offset);
+        } catch (IOException e) {
+            return new byte[0];
+        }
+        return out;
+    }
+
+    /** GET {@code path} on {@code siteId}'s admin API, or "" when it does not answer 200. */
+    private String admin(String siteId, String path) {
+        HostPort at = shared.site(siteId).orElseThrow().adminAddress();
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                    URI.create("http://" + at.host() + ":" + at.port() + path)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? response.body() : "";
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
         }
     }
 

@@ -167,6 +167,14 @@ public final class MirrorLifecycleController {
                             Duration.ofMillis(settings.releaseHoldMillis()));
                     createShadow(resource, mirrors, site.id(), lease, false,
                             String.format("p=%.2f >= firm %.2f, score %.2f", o.probability(), settings.firmThreshold(), o.mirroringScore()));
+                } else if (o.prefetchProbability() >= settings.softThreshold()) {
+                    // Prefetching: the site's users are likely to open this resource next; a shadow (spot
+                    // capacity first) is cheap next to a cold first open over the WAN.
+                    coordinator.reserve(resource.id(), site.id(), Coordinator.Reservation.Kind.SOFT,
+                            Duration.ofMillis(settings.releaseHoldMillis()));
+                    createShadow(resource, mirrors, site.id(), lease, false,
+                            String.format("prefetch: users there likely open it next, p=%.2f >= soft %.2f",
+                                    o.prefetchProbability(), settings.softThreshold()));
                 } else if (o.probability() >= settings.softThreshold()) {
                     coordinator.reserve(resource.id(), site.id(), Coordinator.Reservation.Kind.SOFT,
                             Duration.ofMillis(settings.releaseHoldMillis()));
@@ -174,7 +182,7 @@ public final class MirrorLifecycleController {
                 continue;
             }
             advanceShadow(resource, t, lease, now);
-            if (!t.pinned && o.probability() < settings.softThreshold()
+            if (!t.pinned && Math.max(o.probability(), o.prefetchProbability()) < settings.softThreshold()
                     && (t.state == MirrorState.SHADOW_READY || t.state == MirrorState.SHADOW_SYNCING)) {
                 if (t.lowSinceMillis < 0) {
                     t.lowSinceMillis = now;

@@ -42,6 +42,16 @@ final class PassiveReportingSelector implements UpstreamSelector {
     }
 
     @Override
+    public boolean admitTenantConnection(String tenantId) {
+        return delegate.admitTenantConnection(tenantId);
+    }
+
+    @Override
+    public void releaseTenantConnection(String tenantId) {
+        delegate.releaseTenantConnection(tenantId);
+    }
+
+    @Override
     public long hedgeDelayNanos(Route route, ProxyRequest request) {
         return delegate.hedgeDelayNanos(route, request);
     }

@@ -1,7 +1,10 @@
 package dev.vantage.site;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -19,6 +22,8 @@ import dev.vantage.config.PolicyDiff;
 import dev.vantage.config.PolicyHolder;
 import dev.vantage.config.PolicySnapshot;
 import dev.vantage.config.ReloadResult;
+import dev.vantage.config.ReplicationMode;
+import dev.vantage.config.ConflictPolicy;
 import dev.vantage.config.Mirror;
 import dev.vantage.config.MirrorRole;
 import dev.vantage.config.Resource;
@@ -39,6 +44,7 @@ import dev.vantage.proxy.RoutingEngine;
 import dev.vantage.proxy.RoutingProbeView;
 import dev.vantage.replication.ReceiverEndpoint;
 import dev.vantage.replication.ReplicationEngine;
+import dev.vantage.replication.Volume;
 
 /**
  * One site assembled from a policy: latency probes, the replication receiver and sender, the predictor, the
@@ -74,6 +80,8 @@ public final class VantageSite implements AutoCloseable {
     private ProxyServer proxy;
     private ScheduledExecutorService housekeeping;
     private final List<AutoCloseable> schedules = new ArrayList<>();
+    private final java.util.Map<String, List<ReplicationEngine.ScheduledSync>> multiMasterStreams =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private AutoCloseable coordinatorWatch;
     private volatile Policy effective;
     private volatile boolean closed;
@@ -185,6 +193,12 @@ public final class VantageSite implements AutoCloseable {
                 throw new IOException("site " + siteId + ": " + e.getMessage(), e);
             }
             replication.addSite(siteId, replicationEngine, dataDirectory, policyHolder::policy);
+            for (Resource resource : policy.resources()) {
+                // A replica's copy exists (seeded) before a peer's first multi-master session can create it empty.
+                if (isMultiMaster(resource) && isWritableHere(resource)) {
+                    openMultiMasterCopy(resource);
+                }
+            }
             if (site.replicationAddress() != null) {
                 try {
                     receiver = replicationEngine.startReceiver(
@@ -264,13 +278,12 @@ public final class VantageSite implements AutoCloseable {
         }
     }
 
-    /** This site's predictor as the controller's advice: per site, probability, score and user share. */
+    /**
+     * This site's predictor as the controller's advice: per site, probability, score and user share, plus the
+     * probability that the site's users open the resource next (the prefetch list of the latest decisions).
+     */
     private List<PlacementAdvice.SiteOutlook> advice(String resourceId) {
-        List<PlacementAdvice.SiteOutlook> out = new ArrayList<>();
-        for (SiteOutlook o : predictor.outlook(resourceId)) {
-            out.add(new PlacementAdvice.SiteOutlook(o.siteId(), o.probability(), o.mirroringScore(), o.userShare()));
-        }
-        return out;
+        return PlacementAdvice.combine(predictor.outlook(resourceId), predictor.snapshot(), resourceId);
     }
 
     private void tickController() {
@@ -289,10 +302,18 @@ public final class VantageSite implements AutoCloseable {
         }
     }
 
-    /** Primary-side replication: every resource whose primary is here streams to its mirrors on its schedule. */
+    /**
+     * Primary-side replication: every resource whose primary is here streams to its mirrors on its schedule. A
+     * multi-master resource (a mirror has role {@code replica}) instead streams from every writable copy here
+     * (primary or replica) to every other writable copy, and from the primary to the shadows.
+     */
     private void scheduleReplication(Policy policy) {
         closeSchedules();
         for (Resource resource : policy.resources()) {
+            if (isMultiMaster(resource)) {
+                scheduleMultiMaster(policy, resource);
+                continue;
+            }
             String primary = coordinator.primary(resource.id()).map(Coordinator.PrimaryLease::siteId)
                     .orElse(resource.primarySite());
             if (!primary.equals(siteId)) {
@@ -319,6 +340,84 @@ public final class VantageSite implements AutoCloseable {
         }
     }
 
+    /** Whether {@code resource} is multi-master: one of its mirrors has role {@code replica}. */
+    static boolean isMultiMaster(Resource resource) {
+        return resource.mirrors().stream().anyMatch(m -> m.role() == MirrorRole.REPLICA);
+    }
+
+    private boolean isWritableHere(Resource resource) {
+        MirrorRole role = resource.mirrorAt(siteId).map(Mirror::role).orElse(null);
+        return role == MirrorRole.PRIMARY || role == MirrorRole.REPLICA;
+    }
+
+    /**
+     * Bidirectional streams of a multi-master resource from this site's writable copy: a delta stream (selective
+     * when the policy says so) to every other writable copy, and to the shadows when this copy is the primary. The
+     * copy is versioned, so every stream carries block versions and its peers resolve concurrent writes.
+     */
+    private void scheduleMultiMaster(Policy policy, Resource resource) {
+        if (!isWritableHere(resource)) {
+            return;
+        }
+        boolean primaryHere = resource.mirrorAt(siteId).map(m -> m.role() == MirrorRole.PRIMARY).orElse(false);
+        long epoch = coordinator.primary(resource.id()).map(Coordinator.PrimaryLease::epoch).orElse(1L);
+        Path volume = replication.preparePrimaryVolume(siteId, resource);
+        try {
+            openMultiMasterCopy(resource);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "site " + siteId + ": multi-master copy of " + resource.id() + " at " + volume
+                    + " cannot be opened", e);
+            return;
+        }
+        ReplicationMode mode = resource.replication().mode() == ReplicationMode.SELECTIVE ? ReplicationMode.SELECTIVE
+                : ReplicationMode.DELTA;
+        List<ReplicationEngine.ScheduledSync> streams = new ArrayList<>();
+        for (Mirror mirror : resource.mirrors()) {
+            boolean writable = mirror.role() == MirrorRole.PRIMARY || mirror.role() == MirrorRole.REPLICA;
+            if (mirror.site().equals(siteId) || !(writable || primaryHere)) {
+                continue;
+            }
+            Site peer = policy.site(mirror.site()).orElse(null);
+            if (peer == null || peer.replicationAddress() == null) {
+                continue;
+            }
+            var request = new dev.vantage.replication.SyncRequest(resource.id(), volume, resource.blockSizeBytes(),
+                    null, peer.id(),
+                    new InetSocketAddress(peer.replicationAddress().host(), peer.replicationAddress().port()), epoch,
+                    mode, resource.replication().selections(), resource.replication().compression(),
+                    resource.replication().throttle(), 5, 1_000, null);
+            ReplicationEngine.ScheduledSync stream = replicationEngine.schedule(request,
+                    resource.replication().schedule());
+            schedules.add(stream);
+            streams.add(stream);
+        }
+        multiMasterStreams.put(resource.id(), List.copyOf(streams));
+    }
+
+    /**
+     * Runs a cycle of every multi-master stream of {@code resourceId} from this site now (whatever the schedule);
+     * completes when they all ended, successfully or not (failures show in {@code GET /replication}).
+     */
+    public java.util.concurrent.CompletableFuture<Void> replicateNow(String resourceId) {
+        List<ReplicationEngine.ScheduledSync> streams = multiMasterStreams.getOrDefault(resourceId, List.of());
+        return java.util.concurrent.CompletableFuture.allOf(streams.stream()
+                .map(s -> s.trigger().handle((result, error) -> null))
+                .toArray(n -> new java.util.concurrent.CompletableFuture<?>[n]));
+    }
+
+    /**
+     * This site's writable copy of a multi-master resource, versioned, preferring the policy's primary site in
+     * conflicts under {@code primary_wins} (the configured one, not the current lease, so every copy prefers the
+     * same site through promotions).
+     */
+    private void openMultiMasterCopy(Resource resource) throws IOException {
+        Volume copy = replicationEngine.replicaVolume(resource.id(), replication.preparePrimaryVolume(siteId, resource),
+                resource.blockSizeBytes(), null);
+        String configuredPrimary = policyHolder.policy().resource(resource.id()).map(Resource::primarySite)
+                .orElse(resource.primarySite());
+        copy.preferWriter(resource.conflictPolicy() == ConflictPolicy.PRIMARY_WINS ? configuredPrimary : null);
+    }
+
     private void closeSchedules() {
         for (AutoCloseable c : schedules) {
             try {
@@ -328,6 +427,7 @@ public final class VantageSite implements AutoCloseable {
             }
         }
         schedules.clear();
+        multiMasterStreams.clear();
     }
 
     private void onPolicyChange(PolicySnapshot previous, PolicySnapshot current, PolicyDiff diff) {
@@ -396,11 +496,15 @@ public final class VantageSite implements AutoCloseable {
     }
 
     private void registerAdminPaths(AdminServer admin) {
+        String statusPage = statusPage();
+        admin.register("GET", "/", r -> new AdminServer.Response(200, "text/html; charset=utf-8", statusPage));
+        admin.register("GET", "/status", r -> new AdminServer.Response(200, "text/html; charset=utf-8", statusPage));
         admin.register("GET", "/probes", r -> AdminServer.Response.json(probes.json()));
         routing.installAdmin(admin);
         admin.register("GET", "/mirrors", r -> AdminServer.Response.json(mirrorsJson()));
         admin.register("GET", "/zones", this::zoneChoice);
         admin.register("GET", "/replication", r -> AdminServer.Response.json(replicationEngine.toJson()));
+        admin.register("GET", "/conflicts", r -> AdminServer.Response.json(replicationEngine.conflictsJson() + "\n"));
         admin.register("GET", "/predictor", r -> AdminServer.Response.json(predictorJson(predictor)));
         admin.register("POST", "/reload", r -> {
             ReloadResult result = policyHolder.reload();
@@ -421,6 +525,18 @@ public final class VantageSite implements AutoCloseable {
         admin.addMetricsSource(out -> probes.appendPrometheus(out));
         admin.addMetricsSource(out -> out.append(replicationEngine.renderPrometheus()));
         admin.addMetricsSource(out -> out.append(predictor.metricsText()));
+    }
+
+    /** The status page (a resource of this module): renders the admin API's JSON views in the browser. */
+    private static String statusPage() {
+        try (InputStream in = VantageSite.class.getResourceAsStream("status.html")) {
+            if (in == null) {
+                throw new IllegalStateException("status.html: missing from the site module's resources");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("status.html: cannot be read", e);
+        }
     }
 
     /**
@@ -530,10 +646,11 @@ public final class VantageSite implements AutoCloseable {
     }
 
     /**
-     * Writes {@code data} at {@code offset} of this site's primary copy of {@code resourceId}, acknowledged under
-     * the resource's consistency rule (quorum: once W copies hold it durably).
+     * Writes {@code data} at {@code offset} of this site's primary copy of {@code resourceId} (or, for a
+     * multi-master resource, of its primary or replica copy here), acknowledged under the resource's consistency
+     * rule (quorum: once W copies hold it durably).
      *
-     * @throws IllegalStateException when this site is not the resource's primary
+     * @throws IllegalStateException when this site holds no writable copy of the resource
      */
     public java.util.concurrent.CompletableFuture<QuorumWriter.WriteAck> write(String resourceId, long offset,
                                                                               byte[] data) throws IOException {
@@ -542,9 +659,15 @@ public final class VantageSite implements AutoCloseable {
                 "resource: " + resourceId + " (expected: a resource of the policy)"));
         Coordinator.PrimaryLease lease = coordinator.primary(resourceId)
                 .orElseGet(() -> coordinator.registerPrimary(resourceId, resource.primarySite()));
-        if (!lease.siteId().equals(siteId)) {
+        boolean replicaHere = isMultiMaster(resource)
+                && resource.mirrorAt(siteId).map(m -> m.role() == MirrorRole.REPLICA).orElse(false);
+        if (replicaHere || (isMultiMaster(resource) && lease.siteId().equals(siteId))) {
+            // Versioned before the write: a multi-master write ticks this site's clock and counter for its blocks.
+            openMultiMasterCopy(resource);
+        }
+        if (!lease.siteId().equals(siteId) && !replicaHere) {
             throw new IllegalStateException("resource " + resourceId + ": writes go to the primary " + lease.siteId()
-                    + " (this site is " + siteId + ")");
+                    + (isMultiMaster(resource) ? " or a replica" : "") + " (this site is " + siteId + ")");
         }
         java.util.Map<String, InetSocketAddress> mirrors = new java.util.LinkedHashMap<>();
         for (Mirror m : resource.mirrors()) {

@@ -17,6 +17,7 @@ import dev.vantage.config.MirrorRole;
 import dev.vantage.config.Policy;
 import dev.vantage.config.Resource;
 import dev.vantage.config.Site;
+import dev.vantage.predictor.DecisionSnapshot;
 import dev.vantage.site.MirrorLifecycleController.CapacityKind;
 import dev.vantage.site.MirrorLifecycleController.MirrorState;
 import dev.vantage.site.MirrorLifecycleController.MirrorView;
@@ -175,6 +176,47 @@ class MirrorLifecycleControllerTest {
         assertThat(mirror("fra")).get().extracting(MirrorView::state).isEqualTo(MirrorState.SHADOW_SYNCING);
         assertThat(replication.calls).contains("delta desktop sin->fra @2");
         assertThat(controller.recentEvents()).anyMatch(e -> e.contains("sin is primary at epoch 2"));
+    }
+
+    @Test
+    void shouldPrefetchAResourceUsersAreLikelyToOpenNextAndReleaseItWhenTheyNoLongerAre() {
+        outlook.put("sin", new PlacementAdvice.SiteOutlook("sin", 0.1, -1, 0.05, 0.8));
+        advance(100);
+
+        assertThat(replication.calls).contains("full desktop fra->sin @1");
+        assertThat(controller.recentEvents()).anyMatch(e -> e.contains("prefetch") && e.contains("p=0.80"));
+        assertThat(coordinator.reservations("desktop")).anyMatch(r -> r.siteId().equals("sin")
+                && r.kind() == Coordinator.Reservation.Kind.SOFT);
+
+        outlook.put("sin", new PlacementAdvice.SiteOutlook("sin", 0.1, -1, 0.05, 0.6));
+        advance(100);
+        assertThat(replication.calls).doesNotContain("full desktop fra->iad @1");
+        assertThat(replication.calls).as("below the soft threshold too briefly").doesNotContain("release desktop sin");
+        advance(10_000);
+        advance(100);
+        assertThat(replication.calls).contains("release desktop sin");
+    }
+
+    @Test
+    void shouldNotPrefetchBelowTheSoftThreshold() {
+        outlook.put("sin", new PlacementAdvice.SiteOutlook("sin", 0.1, -1, 0.05, 0.69));
+        advance(100);
+
+        assertThat(replication.calls).isEmpty();
+        assertThat(mirror("sin")).isEmpty();
+    }
+
+    @Test
+    void shouldCombineThePredictorsOutlookWithItsPrefetchLists() {
+        DecisionSnapshot decisions = new DecisionSnapshot(0, 900_000, Map.of(), Map.of(), List.of(),
+                Map.of("sin", List.of(new DecisionSnapshot.Prefetch("desktop", 0.75),
+                        new DecisionSnapshot.Prefetch("files", 0.5))));
+        List<PlacementAdvice.SiteOutlook> combined = PlacementAdvice.combine(
+                List.of(new dev.vantage.predictor.SiteOutlook("fra", 0.9, 3.0, 0.8, 2.0, dev.vantage.predictor.Reservation.FIRM)), decisions,
+                "desktop");
+
+        assertThat(combined).containsExactly(new PlacementAdvice.SiteOutlook("fra", 0.9, 3.0, 0.8, 0.0),
+                new PlacementAdvice.SiteOutlook("sin", 0, 0, 0, 0.75));
     }
 
     @Test

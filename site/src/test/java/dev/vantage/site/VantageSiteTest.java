@@ -12,6 +12,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -107,6 +111,27 @@ class VantageSiteTest {
         assertThat(get(adminPort, "/routes").body()).contains("all");
         assertThat(get(adminPort, "/replication").statusCode()).isEqualTo(200);
         assertThat(get(adminPort, "/predictor").body()).startsWith("{\"createdMillis\":");
+    }
+
+    @Test
+    void shouldServeAStatusPageWhoseEveryViewIsAJsonEndpointOfTheAdminApi() throws Exception {
+        HttpResponse<String> page = get(adminPort, "/");
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).get().asString().startsWith("text/html");
+        assertThat(get(adminPort, "/status").body()).isEqualTo(page.body());
+        Matcher views = Pattern.compile("\\[\"[^\"]+\", \"(/[a-z]+)\"\\]").matcher(page.body());
+        List<String> paths = new ArrayList<>();
+        while (views.find()) {
+            paths.add(views.group(1));
+        }
+        assertThat(paths).contains("/routes", "/probes", "/replication", "/mirrors", "/predictor");
+        for (String path : paths) {
+            HttpResponse<String> view = get(adminPort, path);
+            assertThat(view.statusCode()).as(path).isEqualTo(200);
+            assertThat(view.headers().firstValue("Content-Type")).as(path).get().asString().contains("json");
+        }
+        assertThat(page.body()).as("nothing is loaded from another address").doesNotContain("http://", "https://");
     }
 
     @Test

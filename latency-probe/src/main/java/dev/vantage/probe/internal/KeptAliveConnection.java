@@ -28,9 +28,12 @@ import dev.vantage.probe.ProbeTarget;
  * The connection is reopened, and {@link TargetSlot#connectionsOpened} counted, when the server closed it
  * ({@code Connection: close}, an idle timeout) or it failed.
  *
- * <p>Probe thread only. Invariants: at most one probe at a time and at most one request on the wire; a connection
- * whose state is uncertain (a timed-out or malformed answer, or one still being read when the next probe starts) is
- * closed, never reused, so an answer is never taken for the answer to a later request. When a reused connection
+ * <p>Probe thread only. Invariants: at most one probe at a time and at most one request on the wire, so an answer is
+ * never taken for the answer to a later request: a probe that timed out leaves its request outstanding, a late answer
+ * is read and dropped, and the connection is reused only once that answer is complete; one whose answer is still
+ * missing (or still arriving) when the next probe starts is closed and replaced, as is one with a malformed answer.
+ * Keeping the connection over a mere late answer matters on a starved machine, where closing it would turn every
+ * slow answer into a reconnect, more work, and more slow answers. When a reused connection
  * closes before any byte of the answer (the server's idle close crossing the request), the probe is retried once on a
  * fresh connection within the same deadline, as HTTP clients do for idempotent requests.
  */
@@ -67,7 +70,7 @@ final class KeptAliveConnection implements ProbeInFlight {
         requestSent = false;
         retried = false;
         if (connection != null && connection.answering) {
-            // The previous answer is still arriving (a large or slow body): this connection is not free.
+            // The previous answer is missing or still arriving (a timed-out probe, a large body): not free.
             dropConnection();
         }
         if (connection == null) {
@@ -89,8 +92,10 @@ final class KeptAliveConnection implements ProbeInFlight {
             return;
         }
         boolean connected = connection != null && connection.connected;
-        // An answer may still come on this connection: it must never be read as the answer to the next request.
-        dropConnection();
+        if (!requestSent) {
+            dropConnection(); // still connecting: the next probe starts over
+        }
+        // Otherwise the request stays outstanding: its answer, if it comes, is read and dropped (see start()).
         fail(ProbeAttempt.timeoutError(slot.target(), connected));
     }
 
@@ -175,6 +180,9 @@ final class KeptAliveConnection implements ProbeInFlight {
         /** Connect completed. */
         @Override
         public void operationComplete(ChannelFuture future) {
+            if (!driver.onProbeThread(() -> operationComplete(future))) {
+                return;
+            }
             if (!current()) {
                 return;
             }

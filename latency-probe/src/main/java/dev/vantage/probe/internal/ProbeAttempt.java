@@ -66,6 +66,9 @@ final class ProbeAttempt extends ChannelInboundHandlerAdapter implements Channel
     /** Connect completed. */
     @Override
     public void operationComplete(ChannelFuture future) {
+        if (!driver.onProbeThread(() -> operationComplete(future))) {
+            return;
+        }
         if (done) {
             return;
         }

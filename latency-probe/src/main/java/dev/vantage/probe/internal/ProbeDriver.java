@@ -34,6 +34,12 @@ public final class ProbeDriver implements AutoCloseable {
     /** Results within this window are published together, so 1 000 targets do not mean 1 000 table copies. */
     public static final long PUBLISH_DELAY_MILLIS = 5;
     private static final int PASSIVE_RING_BYTES = 1 << 16;
+    /**
+     * Most due entries one timer task handles; the rest go to a new task scheduled right away, which Netty runs only
+     * after the I/O that is ready, so a thread that fell behind (a starved machine) keeps reading answers between
+     * batches instead of starting hundreds of probes and then reading all their answers too late.
+     */
+    static final int MAX_DUE_PER_TICK = 32;
 
     private final ProbeCore core;
     private final Transport transport;
@@ -151,6 +157,19 @@ public final class ProbeDriver implements AutoCloseable {
         return threads.getThreadCpuTime(id);
     }
 
+    /**
+     * Runs {@code task} on the probe thread: now when called there, else queued. A connect that fails before its
+     * channel is registered (no file descriptor left) completes its future on Netty's global executor, and every
+     * structure here belongs to the probe thread.
+     */
+    boolean onProbeThread(Runnable task) {
+        if (loop.inEventLoop()) {
+            return true;
+        }
+        loop.execute(task);
+        return false;
+    }
+
     Bootstrap conversationBootstrap() {
         return conversationBootstrap;
     }
@@ -205,11 +224,23 @@ public final class ProbeDriver implements AutoCloseable {
         tick = null;
         timerWakeupsTotal++;
         long now = nanoTime();
+        int handled = 0;
         while (timers.peekDueNanos() - now <= 0 && !closing) {
+            if (handled++ == MAX_DUE_PER_TICK) {
+                tickAtNanos = now;
+                tick = loop.schedule(tickTask, 0, TimeUnit.NANOSECONDS);
+                return;
+            }
             TargetSlot slot = timers.poll();
             ProbeInFlight probe = slot.inFlight;
             if (probe != null) {
                 probe.timeout();
+                if (slot.inFlight == probe) {
+                    // It did not report (it had already stopped): never let a target drop off the timer.
+                    probe.abort();
+                    core.onProbeFailure(slot, ProbeAttempt.timeoutError(slot.target(), false));
+                    afterResult(slot);
+                }
             } else {
                 runProbe(slot, now);
             }

@@ -15,8 +15,15 @@ public final class HourOfWeekPrior {
     // 1970-01-01 was a Thursday; shift so that hour 0 is Monday 00:00 UTC.
     private static final long MONDAY_OFFSET_HOURS = 3 * 24;
 
-    private final LongIntMap counts = new LongIntMap(16);
+    /** Counts by hour of week and symbol: one flat row per hour, grown to the largest symbol seen. */
+    private final int[][] counts = new int[HOURS_PER_WEEK][];
     private final int[] totals = new int[HOURS_PER_WEEK];
+
+    public HourOfWeekPrior() {
+        for (int h = 0; h < HOURS_PER_WEEK; h++) {
+            counts[h] = new int[8];
+        }
+    }
 
     /** Hour of week (0 = Monday 00:00-01:00 UTC) of an epoch-millisecond instant. */
     public static int hourOfWeek(long epochMillis) {
@@ -29,15 +36,21 @@ public final class HourOfWeekPrior {
     }
 
     public void add(int hour, int symbol, int count) {
-        long key = ((long) hour << 32) | symbol;
-        int c = counts.get(key);
-        counts.put(key, (c == LongIntMap.MISSING ? 0 : c) + count);
+        if (symbol < 0) {
+            throw new IllegalArgumentException("symbol: " + symbol + " (expected: >= 0)");
+        }
+        int[] row = counts[hour];
+        if (symbol >= row.length) {
+            row = java.util.Arrays.copyOf(row, Math.max(symbol + 1, 2 * row.length));
+            counts[hour] = row;
+        }
+        row[symbol] += count;
         totals[hour] += count;
     }
 
     public int count(int hour, int symbol) {
-        int c = counts.get(((long) hour << 32) | symbol);
-        return c == LongIntMap.MISSING ? 0 : c;
+        int[] row = counts[hour];
+        return symbol >= 0 && symbol < row.length ? row[symbol] : 0;
     }
 
     public int total(int hour) {

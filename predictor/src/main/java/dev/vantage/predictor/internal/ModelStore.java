@@ -75,10 +75,10 @@ public final class ModelStore {
                 writeInts(out, u.resourceHistory, u.resourceLength);
                 out.int32(u.resourceCount);
                 for (int i = 0; i < u.resourceCount; i++) {
-                    out.int32(u.resources[i]);
-                    out.float64(u.resourceWeight[i]);
-                    out.float64(u.resourceRecent[i]);
-                    out.int64(u.resourceLastMillis[i]);
+                    out.int32(u.resource(i));
+                    out.float64(u.resourceWeight(i));
+                    out.float64(u.resourceRecent(i));
+                    out.int64(u.resourceLastMillis(i));
                 }
             }
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
@@ -141,10 +141,10 @@ public final class ModelStore {
             u.resourceLength = readInts(in, u.resourceHistory, resourceMap);
             u.resourceCount = in.int32();
             for (int i = 0; i < u.resourceCount; i++) {
-                u.resources[i] = resourceMap[in.int32()];
-                u.resourceWeight[i] = in.float64();
-                u.resourceRecent[i] = in.float64();
-                u.resourceLastMillis[i] = in.int64();
+                int resource = resourceMap[in.int32()];
+                double weight = in.float64();
+                double recent = in.float64();
+                u.setResource(i, resource, weight, recent, in.int64());
             }
             u.dirty = true;
         }

@@ -7,8 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.agrona.collections.Long2ObjectHashMap;
-
 import dev.vantage.config.PredictorSettings;
 import dev.vantage.config.Site;
 import dev.vantage.predictor.CalendarHint;
@@ -51,7 +49,7 @@ public final class PredictorCore {
     private final List<String> resourceNames = new ArrayList<>();
     private final LongIntMap resourceByHash = new LongIntMap(64);
 
-    private final Long2ObjectHashMap<UserState> users = new Long2ObjectHashMap<>();
+    private final UserTable users = new UserTable();
     /** Every user, densely packed (each knows its slot), for sampled eviction and iteration. */
     private UserState[] slots = new UserState[64];
     private long touches;
@@ -221,7 +219,7 @@ public final class PredictorCore {
                 evictOne();
             }
             u = new UserState(key, settings.markovMaxOrder(), INITIAL_DWELL_MILLIS);
-            users.put(key, u);
+            users.add(u);
             if (users.size() > slots.length) {
                 slots = Arrays.copyOf(slots, slots.length * 2);
             }
@@ -377,7 +375,7 @@ public final class PredictorCore {
                 if (pUse < 1e-4) {
                     continue;
                 }
-                int r = u.resources[i];
+                int r = u.resource(i);
                 shareTotal[r] += pUse;
                 for (int s = 0; s < siteCount; s++) {
                     double ps = u.placeProbability[s];

@@ -33,7 +33,21 @@ public final class SequenceModel {
     private int[] entries;
     private int entryCountUsed;
 
-    private final long[] keyScratch;
+    /**
+     * Order-1 contexts by their symbol (-1 = not seen), for symbols below {@link #DIRECT_SYMBOLS}: a flat array
+     * indexed by place or resource that stays cache-resident, instead of a hash probe on every update.
+     */
+    private int[] order1Context = new int[0];
+    static final int DIRECT_SYMBOLS = 1 << 16;
+    /**
+     * For indexed (shared) models: per order-1 context symbol below {@link #DENSE_SYMBOLS}, the entry (+1) of each
+     * successor symbol below it, a dense row instead of a probe of the (context, symbol) hash index, which is too
+     * large to stay in cache. At most 4 MiB.
+     */
+    private int[][] order1Rows = new int[0][];
+    static final int DENSE_SYMBOLS = 1 << 10;
+
+    private final int[] contextScratch;
     /** (context, symbol) to entry, for models with long successor lists; null for small per-user models. */
     private final LongIntMap entryIndex;
 
@@ -60,7 +74,7 @@ public final class SequenceModel {
         contextData = new int[3 * n];
         contextSymbols = new long[n];
         entries = new int[3 * n];
-        keyScratch = new long[maxOrder + 1];
+        contextScratch = new int[maxOrder + 1];
         entryIndex = indexed ? new LongIntMap(n) : null;
     }
 
@@ -104,8 +118,16 @@ public final class SequenceModel {
             int s = history[length - k];
             key = extend(key, k, s);
             packed = k <= 4 && s >= 0 && s < 0xFFFF && packed >= 0 ? packed | ((long) (s + 1) << (16 * (k - 1))) : -1;
-            addToContext(key, packed, next, weight);
+            addToContext(key, packed, k == 1 ? s : -1, next, weight);
         }
+    }
+
+    /** The index of a context, or {@link LongIntMap#MISSING}; {@code order1Symbol} >= 0 for order-1 contexts. */
+    private int context(long key, int order1Symbol) {
+        if (order1Symbol >= 0 && order1Symbol < DIRECT_SYMBOLS) {
+            return order1Symbol < order1Context.length ? order1Context[order1Symbol] : LongIntMap.MISSING;
+        }
+        return contextIndex.get(key);
     }
 
     /** Hash of the context (order k) formed by appending {@code symbol} at distance k to the order k-1 key. */
@@ -130,12 +152,22 @@ public final class SequenceModel {
         }
     }
 
-    private void addToContext(long key, long packed, int symbol, int weight) {
-        int ctx = contextIndex.get(key);
+    private void addToContext(long key, long packed, int order1Symbol, int symbol, int weight) {
+        int ctx = context(key, order1Symbol);
         if (ctx == LongIntMap.MISSING) {
-            ctx = newContext(key, packed);
+            ctx = newContext(key, packed, order1Symbol);
         }
         contextData[3 * ctx] += weight;
+        if (entryIndex != null && order1Symbol >= 0 && order1Symbol < DENSE_SYMBOLS && symbol < DENSE_SYMBOLS) {
+            int[] row = denseRow(order1Symbol, symbol);
+            int e = row[symbol] - 1;
+            if (e >= 0) {
+                entries[3 * e + 1] += weight;
+                return;
+            }
+            row[symbol] = newEntry(ctx, symbol, weight) + 1;
+            return;
+        }
         if (entryIndex != null) {
             long entryKey = ((long) ctx << 24) | symbol;
             int e = entryIndex.get(entryKey);
@@ -161,6 +193,23 @@ public final class SequenceModel {
         newEntry(ctx, symbol, weight);
     }
 
+    /** The dense successor row of an order-1 context, grown to hold {@code symbol}. */
+    private int[] denseRow(int contextSymbol, int symbol) {
+        if (contextSymbol >= order1Rows.length) {
+            order1Rows = Arrays.copyOf(order1Rows, Math.min(DENSE_SYMBOLS, Math.max(contextSymbol + 1, 2 * order1Rows.length)));
+        }
+        int[] row = order1Rows[contextSymbol];
+        if (row == null || symbol >= row.length) {
+            int[] grown = new int[Math.min(DENSE_SYMBOLS, Math.max(symbol + 1, row == null ? 16 : 2 * row.length))];
+            if (row != null) {
+                System.arraycopy(row, 0, grown, 0, row.length);
+            }
+            order1Rows[contextSymbol] = grown;
+            row = grown;
+        }
+        return row;
+    }
+
     private int newEntry(int ctx, int symbol, int weight) {
         if (3 * entryCountUsed == entries.length) {
             int n = entries.length / 3 + (entries.length / 6) + 1;
@@ -175,7 +224,7 @@ public final class SequenceModel {
         return e;
     }
 
-    private int newContext(long key, long packed) {
+    private int newContext(long key, long packed, int order1Symbol) {
         if (contextCount == contextKeys.length) {
             int n = contextKeys.length + (contextKeys.length >> 1) + 1;
             contextKeys = Arrays.copyOf(contextKeys, n);
@@ -187,6 +236,14 @@ public final class SequenceModel {
         contextSymbols[ctx] = packed;
         contextData[3 * ctx + 2] = -1;
         contextIndex.put(key, ctx);
+        if (order1Symbol >= 0 && order1Symbol < DIRECT_SYMBOLS) {
+            if (order1Symbol >= order1Context.length) {
+                int old = order1Context.length;
+                order1Context = Arrays.copyOf(order1Context, Math.min(DIRECT_SYMBOLS, Math.max(order1Symbol + 1, old * 2)));
+                Arrays.fill(order1Context, old, order1Context.length, LongIntMap.MISSING);
+            }
+            order1Context[order1Symbol] = ctx;
+        }
         return ctx;
     }
 
@@ -251,7 +308,7 @@ public final class SequenceModel {
             key = extend(key, k, s);
             packed = k <= 4 && s >= 0 && s < 0xFFFF && packed >= 0 ? packed | ((long) (s + 1) << (16 * (k - 1))) : -1;
         }
-        addToContext(key, packed, symbol, count);
+        addToContext(key, packed, order == 1 ? contextMostRecentFirst[0] : -1, symbol, count);
     }
 
     /** Receives one count; the context array is reused between calls. */
@@ -264,7 +321,16 @@ public final class SequenceModel {
     public long footprintBytes() {
         return 64 + (long) order0Counts.length * 4 + contextIndex.footprintBytes()
                 + (entryIndex == null ? 0 : entryIndex.footprintBytes())
-                + (long) contextKeys.length * 28 + (long) entries.length * 4;
+                + (long) contextKeys.length * 28 + (long) entries.length * 4 + (long) order1Context.length * 4
+                + denseRowBytes();
+    }
+
+    private long denseRowBytes() {
+        long bytes = 16L + 4L * order1Rows.length;
+        for (int[] row : order1Rows) {
+            bytes += row == null ? 0 : 16 + 4L * row.length;
+        }
+        return bytes;
     }
 
     /**
@@ -285,18 +351,20 @@ public final class SequenceModel {
         int found = 0;
         long key = 0;
         for (int k = 1; k <= orders; k++) {
-            key = extend(key, k, history[length - k]);
-            if (contextIndex.get(key) == LongIntMap.MISSING) {
+            int symbol = history[length - k];
+            key = extend(key, k, symbol);
+            int ctx = context(key, k == 1 ? symbol : -1);
+            if (ctx == LongIntMap.MISSING) {
                 break;
             }
-            keyScratch[k] = key;
+            contextScratch[k] = ctx;
             found = k;
         }
         // Weight of each order's own term: product of the escapes of all higher orders.
         double weight = 1.0;
         Arrays.fill(out, 0, v + 1, 0.0);
         for (int k = found; k >= 1; k--) {
-            int ctx = contextIndex.get(keyScratch[k]);
+            int ctx = contextScratch[k];
             double denom = contextData[3 * ctx] + escape * contextData[3 * ctx + 1];
             double scale = weight / denom;
             for (int e = contextData[3 * ctx + 2]; e >= 0; e = entries[3 * e + 2]) {

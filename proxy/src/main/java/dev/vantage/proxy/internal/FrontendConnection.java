@@ -66,6 +66,8 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
             Http1.ascii("Content-Type: text/plain; charset=utf-8\r\nContent-Length: ");
     private static final byte[] CONNECTION_CLOSE = Http1.ascii("Connection: close\r\n");
     private static final byte[] CONNECTION_KEEP_ALIVE = Http1.ascii("Connection: keep-alive\r\n");
+    private static final ByteBuf RETRY_AFTER_ONE_SECOND = Unpooled.unreleasableBuffer(
+            Unpooled.wrappedBuffer(Http1.ascii("Retry-After: 1\r\n")).asReadOnly());
 
     final LoopContext loop;
     private Channel channel;
@@ -122,6 +124,8 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
     private double userLatitude;
     private double userLongitude;
     private UserLocationSource userLocationSource = UserLocationSource.UNKNOWN;
+    /** The tenant this connection is admitted to (counted against its connection limit), or null. */
+    private String admittedTenant;
     String resourceId;
 
     // hedging: the second attempt; hedgeEndpoint != null while it is in flight (its requestStarted() was called)
@@ -230,6 +234,7 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
             cancelHedge();
         }
         endAttempt();
+        releaseTenant();
         releaseExchangeBuffers();
         if (cumulation != null) {
             cumulation.release();
@@ -445,8 +450,43 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         resourceId = route.target().resource();
+        if (!admitTenant(route.tenant())) {
+            closeAfter = true;
+            respond(429, "tenant connection limit reached", RETRY_AFTER_ONE_SECOND);
+            return;
+        }
         candidates = topology.localGroup(route);
         startAttempt(topology);
+    }
+
+    /** Counts this connection against {@code tenant}'s connection limit (once per connection and tenant). */
+    private boolean admitTenant(String tenant) {
+        if (tenant == null || tenant.equals(admittedTenant)) {
+            return true;
+        }
+        releaseTenant();
+        boolean admitted;
+        try {
+            admitted = loop.engine.selector.admitTenantConnection(tenant);
+        } catch (RuntimeException e) {
+            admitted = true;
+        }
+        if (admitted) {
+            admittedTenant = tenant;
+        }
+        return admitted;
+    }
+
+    private void releaseTenant() {
+        String tenant = admittedTenant;
+        if (tenant != null) {
+            admittedTenant = null;
+            try {
+                loop.engine.selector.releaseTenantConnection(tenant);
+            } catch (RuntimeException e) {
+                // A selector's bookkeeping must never break the connection's teardown.
+            }
+        }
     }
 
     private void startAttempt(ProxyTopology topology) {
@@ -570,8 +610,6 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
                 : route.timeouts().responseTimeoutMillis();
         hedgeTimeoutNanos = timeoutMillis * 1_000_000L;
         target.requestStarted();
-        attempt++;
-        loop.metrics.increment(LoopMetrics.HEDGES_SENT);
         boolean acquired;
         hedgeAcquiring = true;
         try {
@@ -582,7 +620,10 @@ final class FrontendConnection extends ChannelInboundHandlerAdapter {
         if (!acquired) {
             // The upstream's pool is full: a hedge must not queue behind other requests.
             cancelHedge();
+            return;
         }
+        attempt++;
+        loop.metrics.increment(LoopMetrics.HEDGES_SENT);
     }
 
     private void hedgeReady(UpstreamConnection connection) {

@@ -40,6 +40,23 @@ public final class FrameCodec {
         wire = BinaryWire.binaryOnly(headerBytes);
     }
 
+    /**
+     * Encodes and decodes one frame, so that the classes and static state behind the codec (Chronicle Wire takes
+     * most of a second of a cold JVM) are ready before the first session needs them. Thread-safe.
+     */
+    public static void warmUp() {
+        FrameCodec codec = new FrameCodec();
+        Frame frame = new Frame().reset(FrameType.HELLO).resourceId("warm-up").text("warm-up");
+        ByteBuf buf = codec.encode(frame, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT);
+        try {
+            codec.decode(buf, frame);
+        } catch (CorruptFrameException e) {
+            throw new IllegalStateException("frame codec warm-up: " + e.getMessage(), e);
+        } finally {
+            buf.release();
+        }
+    }
+
     /** Thrown for a frame that fails its checksum or cannot be parsed. */
     public static final class CorruptFrameException extends Exception {
         private static final long serialVersionUID = 1L;

@@ -118,6 +118,7 @@ public final class ReceiverServer implements AutoCloseable {
 
     /** Binds the listening socket and starts the applier. */
     public ReceiverServer start() throws IOException {
+        FrameCodec.warmUp();
         disruptor = new Disruptor<>(InboundEvent::new, RING_SIZE, r -> {
             Thread t = new Thread(r, "vantage-receiver-applier");
             t.setDaemon(true);
@@ -512,7 +513,7 @@ public final class ReceiverServer implements AutoCloseable {
                 rs.progressFile.write(rs.progress);
             }
             rs.active = conn;
-            rs.lastPeer = multiMaster ? peer : frame.text.toString();
+            rs.lastPeer = frame.text.toString();
             counters.sessions.incrementAndGet();
             Volume volume = rs.volume;
             volume.scan();

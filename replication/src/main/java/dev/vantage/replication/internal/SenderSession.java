@@ -143,6 +143,8 @@ public final class SenderSession {
     private Channel channel;
     private long sourceSizeBytes;
     private final AtomicLong skipped = new AtomicLong();
+    /** Full mode: the volume's size and modification time before any block was read, or null. */
+    private long[] trustAtEnd;
 
     public SenderSession(Volume volume, SyncRequest request, Transport transport, Stats stats, Clock clock) {
         this.volume = volume;
@@ -160,8 +162,11 @@ public final class SenderSession {
 
     /** Runs the attempt to its end; throws when it fails (the caller may start another attempt). */
     public Outcome run() throws IOException, InterruptedException {
+        long stampModifiedNanos = volume.modifiedNanos();
+        long stampSizeBytes = volume.sizeBytes();
         long[] candidates = BlockPlan.candidates(volume, request.mode(), request.selections(), request.peerId());
         sourceSizeBytes = volume.sizeBytes();
+        trustAtEnd = request.mode() == ReplicationMode.FULL ? new long[] {stampSizeBytes, stampModifiedNanos} : null;
         stats.blocksPlanned = candidates.length;
         stats.bytesPlanned = (long) candidates.length * volume.blockSizeBytes();
         stats.blocksDone.set(0);
@@ -860,7 +865,10 @@ public final class SenderSession {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
             }
             if (failure == null) {
-                volume.saveManifest();
+                // A full pass hashed every block: when the file did not change meanwhile, the next delta needs no scan.
+                if (trustAtEnd == null || !volume.trustIfUnchangedSince(trustAtEnd[0], trustAtEnd[1])) {
+                    volume.saveManifest();
+                }
                 stats.consistentUpToSequence = lastSequence;
                 done.complete(new Outcome(stats.blocksPlanned, skipped.get(), sentThisAttempt, lastSequence));
             }

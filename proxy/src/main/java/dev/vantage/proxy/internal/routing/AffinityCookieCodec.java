@@ -57,6 +57,7 @@ final class AffinityCookieCodec {
     private final byte[] raw = new byte[RAW_LENGTH];
     private final byte[] mac = new byte[HmacSha256.MAC_LENGTH_BYTES];
     private int lastTargetIndex = -1;
+    private long lastExpiryEpochSeconds;
 
     /**
      * @param keys secrets, newest first; at least one
@@ -153,12 +154,18 @@ final class AffinityCookieCodec {
             return EXPIRED;
         }
         lastTargetIndex = index;
+        lastExpiryEpochSeconds = expiry;
         return OK;
     }
 
     /** The target of the last successful {@link #verify}. */
     int lastTargetIndex() {
         return lastTargetIndex;
+    }
+
+    /** The expiry carried by the last successfully verified cookie, epoch seconds. */
+    long lastExpiryEpochSeconds() {
+        return lastExpiryEpochSeconds;
     }
 
     private void sign(HmacSha256 hmac, Targets targets, int index) {

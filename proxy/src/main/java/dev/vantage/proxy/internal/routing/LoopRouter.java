@@ -208,6 +208,7 @@ final class LoopRouter implements RoutingSelector {
         int chosen = -1;
         boolean moved = false;
         boolean issueCookie = false;
+        boolean refreshCookie = false;
         StickinessMode mode = stickiness.mode();
         if (mode == StickinessMode.COOKIE) {
             long range = Cookies.find(request.header("Cookie"), stickiness.cookieName());
@@ -222,6 +223,9 @@ final class LoopRouter implements RoutingSelector {
                     if (member >= 0 && available[member]
                             && (namedLocal || stickiness.strict() || !localIsClosestAvailable(plan))) {
                         chosen = member;
+                        // Sliding expiry: past half its lifetime, the serving site re-issues the cookie.
+                        refreshCookie = codec.lastExpiryEpochSeconds() - engine.epochSeconds(now)
+                                < stickiness.cookieTtlSeconds() / 2;
                     } else if (member >= 0 && available[member]) {
                         // A user who travelled: of the sites that may serve them now, this one is the closest to
                         // where they are, and locality wins over affinity to a peer site (the cookie is re-issued).
@@ -237,7 +241,7 @@ final class LoopRouter implements RoutingSelector {
                         moved = true;
                     }
                 }
-                issueCookie = chosen < 0;
+                issueCookie = chosen < 0 || refreshCookie;
             } else {
                 issueCookie = true;
             }

@@ -252,6 +252,20 @@ final class RoutingUpstreamSelector implements UpstreamSelector {
     }
 
     @Override
+    public boolean admitTenantConnection(String tenantId) {
+        if (engine.tryOpenTenantConnection(tenantId)) {
+            return true;
+        }
+        loops.get().router.counters.increment(RoutingCounters.TENANT_CONNECTIONS_LIMITED);
+        return false;
+    }
+
+    @Override
+    public void releaseTenantConnection(String tenantId) {
+        engine.closeTenantConnection(tenantId);
+    }
+
+    @Override
     public long hedgeDelayNanos(Route route, ProxyRequest request) {
         if (!route.retry().hedgeReads()) {
             return -1;

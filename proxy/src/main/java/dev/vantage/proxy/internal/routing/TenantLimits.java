@@ -67,8 +67,9 @@ final class TenantLimits {
         }
     }
 
+    /** Never below zero: after a reload that changed the limits, connections admitted before it release here too. */
     void closeConnection() {
-        connections.decrementAndGet();
+        connections.getAndUpdate(open -> open > 0 ? open - 1 : 0);
     }
 
     int openConnections() {

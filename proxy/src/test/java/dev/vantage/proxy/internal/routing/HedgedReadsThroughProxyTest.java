@@ -37,7 +37,7 @@ import dev.vantage.proxy.ProxyServer;
 import dev.vantage.proxy.RoutingEngine;
 
 /**
- * Hedged reads in the proxy's request path, on loopback with real origins. The resource has a local mirror at site
+ * Hedged reads and per-try timeouts in the proxy's request path, on loopback with real origins. The resource has a local mirror at site
  * a (Frankfurt), which locality always picks first, and a mirror at site b (New York) whose ingress address is a
  * second origin, so a hedge is the only way a read reaches b. The local origin answers quickly while the route
  * learns its p95, then becomes slow.
@@ -115,6 +115,16 @@ class HedgedReadsThroughProxyTest {
         return new RetryPolicy(2, 0, RetryPolicy.DEFAULT_RETRY_ON, budgetRatio, minRetriesPerSecond, hedge);
     }
 
+    private static RetryPolicy perTry(long perTryTimeoutMillis, boolean hedge) {
+        return new RetryPolicy(2, perTryTimeoutMillis, RetryPolicy.DEFAULT_RETRY_ON, 0.2, 3, hedge);
+    }
+
+    private static long openConnections(Setup setup, DelayedOrigin origin) {
+        return counter(setup.proxy.metricsText(), "vantage_proxy_upstream_connections_open{site=\""
+                + (origin == setup.local ? "a" : "b") + "\",group=\"" + (origin == setup.local ? "web" : "ingress")
+                + "\",upstream=\"127.0.0.1:" + origin.port() + "\"}");
+    }
+
     private HttpResponse<String> get(int port) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/desk/file"))
                 .header("X-Device-Location", "50.0,8.6").timeout(Duration.ofSeconds(20)).GET().build();
@@ -153,9 +163,8 @@ class HedgedReadsThroughProxyTest {
         assertThat(counter(setup.engine.metricsText(), "vantage_routing_hedges_total{result=\"sent\"}"))
                 .isPositive();
         // The cancelled first attempt's connection is closed, never pooled: nothing stays open towards it.
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(counter(setup.proxy.metricsText(),
-                "vantage_proxy_upstream_connections_open{site=\"a\",group=\"web\",upstream=\"127.0.0.1:"
-                        + setup.local.port() + "\"}")).isZero());
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(openConnections(setup, setup.local))
+                .isZero());
         setup.local.delayMillis(0);
         assertThat(get(setup.port).statusCode()).as("the connection to the client stays usable").isEqualTo(200);
     }
@@ -187,5 +196,58 @@ class HedgedReadsThroughProxyTest {
         assertThat(counter(setup.proxy.metricsText(), "vantage_proxy_hedges_sent_total")).isZero();
         assertThat(counter(setup.engine.metricsText(), "vantage_routing_hedges_total{result=\"budget_exhausted\"}"))
                 .isPositive();
+    }
+
+    @Test
+    void shouldRelayTheFirstAttemptWhenItAnswersBeforeTheHedgeAndCloseTheHedgesConnection() throws Exception {
+        Setup setup = new Setup(retry(true, 0.2, 3));
+        setup.warmUp();
+        long remoteBefore = setup.remote.requests();
+        setup.local.delayMillis(300);
+        setup.remote.delayMillis(5_000);
+
+        HttpResponse<String> response = get(setup.port);
+
+        assertThat(response.body()).as("one response: the first attempt's").isEqualTo("local");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(setup.remote.requests()).as("the hedge went out").isEqualTo(remoteBefore + 1);
+            assertThat(openConnections(setup, setup.remote)).as("the cancelled hedge's connection is closed")
+                    .isZero();
+        });
+        setup.local.delayMillis(0);
+        assertThat(get(setup.port).body()).isEqualTo("local");
+        assertThat(counter(setup.proxy.metricsText(), "vantage_proxy_hedges_won_total")).isZero();
+    }
+
+    @Test
+    void shouldHedgeAtThePerTryTimeoutWhileTheRouteHasTooFewSamples() throws Exception {
+        Setup setup = new Setup(perTry(200, true));
+        setup.local.delayMillis(3_000);
+
+        long startNanos = System.nanoTime();
+        HttpResponse<String> response = get(setup.port);
+        long elapsedMillis = (System.nanoTime() - startNanos) / 1_000_000;
+
+        assertThat(response.body()).isEqualTo("remote");
+        assertThat(elapsedMillis).as("client latency in ms (an order of magnitude only)").isLessThan(1_500);
+        assertThat(setup.local.requests()).as("the first attempt was not retried, it was hedged").isEqualTo(1);
+        String metrics = setup.proxy.metricsText();
+        assertThat(counter(metrics, "vantage_proxy_hedges_won_total")).isEqualTo(1);
+        assertThat(counter(metrics, "vantage_proxy_retries_total")).isZero();
+    }
+
+    @Test
+    void shouldRetryOnAnotherMirrorAfterThePerTryTimeoutWhenTheRouteDoesNotHedge() throws Exception {
+        Setup setup = new Setup(perTry(200, false));
+        setup.local.delayMillis(3_000);
+
+        HttpResponse<String> response = get(setup.port);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).as("the retry went to the other mirror").isEqualTo("remote");
+        String metrics = setup.proxy.metricsText();
+        assertThat(counter(metrics, "vantage_proxy_upstream_timeouts_total")).isEqualTo(1);
+        assertThat(counter(metrics, "vantage_proxy_retries_total")).isEqualTo(1);
+        assertThat(counter(metrics, "vantage_proxy_hedges_sent_total")).isZero();
     }
 }

@@ -182,6 +182,33 @@ class RoutingEngineTest {
     }
 
     @Test
+    void shouldRefreshACookiePastHalfItsLifetimeWithoutMovingTheUser() {
+        Route web = groupRoute("web", stickiness(StickinessMode.COOKIE, false));
+        RoutingEngine engine = engine(threeSites(upstreams(9001, 9002, 9003), List.of(web), List.of()));
+        RoutingSelector selector = engine.newSelector();
+        String first = send(selector, web);
+        String cookie = decision.setCookieValue();
+        request.header("Cookie", "vantage-affinity=" + cookie);
+        wall.millis += 1_000_000L;
+        engine.refreshInputs();
+        assertThat(send(selector, web)).isEqualTo(first);
+        assertThat(decision.setCookie()).as("less than half of the 3600 s lifetime used").isFalse();
+
+        wall.millis += 900_000L;
+        engine.refreshInputs();
+        assertThat(send(selector, web)).isEqualTo(first);
+        assertThat(decision.setCookie()).as("past half of its lifetime").isTrue();
+        assertThat(decision.moved()).isFalse();
+        String refreshed = decision.setCookieValue();
+        assertThat(refreshed).isNotEqualTo(cookie);
+
+        wall.millis += 1_800_000L;
+        engine.refreshInputs();
+        assertThat(selector.verifyAffinityCookie(cookie)).as("the old cookie has expired").isNull();
+        assertThat(selector.verifyAffinityCookie(refreshed)).isEqualTo(decision.target());
+    }
+
+    @Test
     void shouldAnswer503InsteadOfMovingAStrictStickyUser() {
         Route web = groupRoute("web", stickiness(StickinessMode.COOKIE, true));
         RoutingEngine engine = engine(threeSites(upstreams(9001, 9002, 9003), List.of(web), List.of()));

@@ -18,6 +18,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import dev.vantage.config.AffinitySettings;
 import dev.vantage.config.GeoPoint;
@@ -38,6 +39,7 @@ import dev.vantage.config.Tenant;
 import dev.vantage.config.Upstream;
 import dev.vantage.config.UpstreamGroup;
 import dev.vantage.proxy.AccessEvent;
+import dev.vantage.proxy.LeakDetectionExtension;
 import dev.vantage.proxy.ProxyServer;
 import dev.vantage.proxy.RoutingEngine;
 import dev.vantage.proxy.UserLocationSource;
@@ -45,6 +47,7 @@ import dev.vantage.proxy.UserLocationSource;
 /**
  * The routing engine in the proxy's request path, on loopback with real origins that add a configurable delay.
  */
+@ExtendWith(LeakDetectionExtension.class)
 class RoutingThroughProxyTest {
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -425,6 +428,61 @@ class RoutingThroughProxyTest {
         assertThat(limited.headers().firstValue("Retry-After")).hasValueSatisfying(v -> assertThat(Long.parseLong(v))
                 .isPositive());
         assertThat(limited.body()).doesNotContain("Exception");
+    }
+
+    @Test
+    void shouldAnswer429WithRetryAfterToAConnectionOverItsTenantsConnectionLimit() throws Exception {
+        DelayedOrigin origin = origin("only", 0);
+        int port = freePort();
+        Route web = route("web", RouteTarget.upstreamGroup("web"), RouteMode.PROXY, StickinessMode.OFF, "acme");
+        Policy policy = Policy.of(List.of(site("a", RoutingFixtures.FRANKFURT, port, List.of(origin))),
+                List.of(new Tenant("acme", 1000, 2)), List.of(web), List.of());
+        RoutingEngine engine = RoutingEngine.builder(policy, "a").build();
+        proxy(policy, "a", engine);
+
+        try (java.net.Socket first = new java.net.Socket("127.0.0.1", port);
+             java.net.Socket second = new java.net.Socket("127.0.0.1", port)) {
+            assertThat(exchange(first)).startsWith("HTTP/1.1 200");
+            assertThat(exchange(second)).startsWith("HTTP/1.1 200");
+            assertThat(exchange(first)).as("an admitted connection keeps being served").startsWith("HTTP/1.1 200");
+            try (java.net.Socket third = new java.net.Socket("127.0.0.1", port)) {
+                String refused = exchange(third);
+                assertThat(refused).startsWith("HTTP/1.1 429").contains("Retry-After: 1", "Connection: close")
+                        .doesNotContain("Exception");
+                assertThat(third.getInputStream().read()).as("the refused connection is closed").isEqualTo(-1);
+            }
+        }
+        // Both admitted connections closed: their slots are free again.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            try (java.net.Socket again = new java.net.Socket("127.0.0.1", port)) {
+                assertThat(exchange(again)).startsWith("HTTP/1.1 200");
+            }
+        });
+        assertThat(engine.metricsText()).contains("vantage_routing_rejected_total{reason=\"tenant_connections\"} 1");
+    }
+
+    /** One GET on a raw keep-alive connection; the response head and body as text. */
+    private static String exchange(java.net.Socket socket) throws IOException {
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write("GET /web/ HTTP/1.1\r\nHost: test\r\n\r\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        java.io.InputStream in = socket.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.append((char) b);
+        }
+        int length = 0;
+        for (String line : head.toString().split("\r\n")) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        byte[] body = in.readNBytes(length);
+        return head + new String(body, java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     @Test
