@@ -130,12 +130,6 @@ final class PeerTls {
             }
             super.userEventTriggered(ctx, event);
         }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // Handshake failures were counted above; the protocol handler just closes on any error.
-            ctx.fireExceptionCaught(cause);
-        }
     }
 
     private void logRefusal(SocketAddress peer, Throwable cause) {
