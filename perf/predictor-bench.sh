@@ -17,7 +17,7 @@ if [ ! -f "$jar" ] || [ -n "$(find "$root/predictor/src" "$root/perf/src" -name 
 fi
 flags="-Dchronicle.analytics.disable=true --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED --add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED"
 if [ "$quick" = 1 ]; then
-  jmh_args=(-wi 2 -w 1 -i 3 -r 1 -f 1)
+  jmh_args=(-wi 1 -w 1 -i 3 -r 1 -f 1)
 else
   jmh_args=(-wi 3 -w 2 -i 5 -r 2 -f 1)
 fi
@@ -42,8 +42,9 @@ for mix in realistic moves; do
 done
 # The same event streams timed on the thread's CPU clock (median and minimum of ten rounds; steadier on a shared
 # machine).
-if [ "$quick" = 1 ]; then events=1000000; else events=3000000; fi
-for mix in realistic moves; do
+# Quick mode (run-all.sh gives this script 50 s) probes the realistic mix only.
+if [ "$quick" = 1 ]; then events=500000; probe_mixes=(realistic); else events=3000000; probe_mixes=(realistic moves); fi
+for mix in "${probe_mixes[@]}"; do
   java $flags -Xmx1g -cp "$jar" 'dev.vantage.perf.jmh.PredictorBenchmarks$UpdateProbe' "$events" "$mix"
 done
 java $flags -Xmx1g -cp "$jar" 'dev.vantage.perf.jmh.PredictorBenchmarks$MemoryProbe' 10000 100

@@ -116,7 +116,21 @@ public final class ReplicationEngine implements AutoCloseable {
     /** Starts a receiver on {@code listen} that stores each resource at the path {@code volumeFor} gives. */
     public ReceiverEndpoint startReceiver(InetSocketAddress listen, Function<String, Path> volumeFor) throws IOException {
         ReceiverServer server = new ReceiverServer(transport, listen, volumeFor, clock,
-                (resourceId, path, blockSizeBytes) -> replicaVolume(resourceId, path, blockSizeBytes, null)).start();
+                new ReceiverServer.ReplicaVolumes() {
+                    @Override
+                    public Volume open(String resourceId, Path path, int blockSizeBytes) throws IOException {
+                        return replicaVolume(resourceId, path, blockSizeBytes, null);
+                    }
+
+                    @Override
+                    public void release(String resourceId, Path path) throws IOException {
+                        Volume v = volumes.remove(path.toAbsolutePath().normalize());
+                        replicas.remove(resourceId, v);
+                        if (v != null) {
+                            v.close();
+                        }
+                    }
+                }).start();
         receivers.add(server);
         return new ReceiverEndpoint() {
             @Override

@@ -253,4 +253,25 @@ class MultiMasterTest {
             assertThat(read(volume(us, "us"), b)).as("block %d", b).isEqualTo(block(100 + b));
         }
     }
+
+    @Test
+    void shouldDropTheSharedCopyOnReleaseAndRebuildItOnTheNextSession() throws Exception {
+        startBoth();
+        volume(eu, "eu").write(4L * BLOCK, block(44), 0, BLOCK);
+        converge();
+        Volume before = volume(us, "us");
+
+        usReceiver.release(RESOURCE).get(10, TimeUnit.SECONDS);
+
+        assertThat(volumePath("us")).doesNotExist();
+        assertThat(usReceiver.progress()).isEmpty();
+        assertThat(us.conflicts()).doesNotContainKey(RESOURCE);
+        // eu still thinks us is in sync: a full sync rebuilds the copy from nothing.
+        SyncResult rebuilt = eu.sync(stream("eu", "us", usReceiver).withMode(ReplicationMode.FULL))
+                .get(30, TimeUnit.SECONDS);
+        assertThat(rebuilt.blocksSent() + rebuilt.referencesSent()).isEqualTo(BLOCKS);
+        assertThat(volume(us, "us")).isNotSameAs(before);
+        assertThat(read(volume(us, "us"), 4)).isEqualTo(block(44));
+        assertReplicasAgree();
+    }
 }

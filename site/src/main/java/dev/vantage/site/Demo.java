@@ -318,6 +318,13 @@ public final class Demo implements AutoCloseable {
                 + " and synced over the WAN before the team arrived");
 
         out.printf(Locale.ROOT, "%n== 4. The team lands in %s%n", away);
+        // The site's router takes the new mirror once the coordinator's mirror set, the probes (rise) and the
+        // replication lag all say so; a readiness request from an operator account waits for that moment.
+        long readyFrom = System.nanoTime();
+        boolean routable = await(Duration.ofSeconds(30), () ->
+                requests(away, path, "ops-readiness", awayAt, 1).shareServedBy(away + "-") >= 1.0);
+        out.printf(Locale.ROOT, "   %s routes to its new mirror %s (after %.1f s)%n", away,
+                routable ? "now" : "NOT YET", (System.nanoTime() - readyFrom) / 1e9);
         Served remote = requests(away, path, "alice", awayAt, 20);
         remote.print(out);
         check(remote.ok() >= 0.9 && remote.shareServedBy(away + "-") >= 0.9, "requests at " + away

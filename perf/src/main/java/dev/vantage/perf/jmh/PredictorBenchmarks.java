@@ -159,7 +159,7 @@ public class PredictorBenchmarks {
         time = clock.millis();
         // Warm every user so that the measured path is the steady state (the realistic mix moves users rarely, so
         // it needs more passes before their place models stop growing).
-        int passes = everyEventMoves ? 1 : 3;
+        int passes = everyEventMoves ? 1 : 2;
         for (int i = 0; i < passes * events; i++) {
             step();
         }

@@ -18,9 +18,9 @@ import dev.vantage.predictor.EvalResult;
  * <p>Prediction intervals are split-conformal: the whole procedure (tune Holt-Winters on the two horizons before
  * an origin, forecast the next horizon with the chosen ensemble) is replayed at three calibration origins
  * ({@code n - h}, {@code n - 2h}, {@code n - 3h}), so their errors are out of sample exactly as the test's are;
- * each error is divided by the series' in-sample seasonal-naive MAE (the MASE
- * scale), and per horizon step the pooled absolute scaled errors of every series (steps within +-2) give the
- * conformal quantile {@code ceil((m + 1) level) / m}. A series' half-width at step h is that quantile times its
+ * each error is divided by the series' in-sample seasonal-naive MAE (the MASE scale), and per horizon step the
+ * pooled absolute scaled errors of every series (steps within +-2) give the conformal quantile, the
+ * {@code ceil((m + 1) level)}-th smallest of the {@code m} errors. A series' half-width at step h is that quantile times its
  * scale. The earlier interval (1.96 x RMS of the errors at the two tuning origins) is reported as
  * {@code *_uncalibrated}: those errors are in-sample for the tuned parameters, hence too narrow.
  *

@@ -131,7 +131,9 @@ public final class PlaceEvaluation {
         EvalResults.addCategorical(results, dataset, models[last], online);
         String model = models[last];
         results.add(new EvalResult(dataset, model, "ece_noise_floor", online.eceNoiseFloor(200), online.cases()));
+        results.add(new EvalResult(dataset, model, "calibration_gap", online.calibrationGap(), online.cases()));
         results.add(new EvalResult(dataset, model, "ece_uncalibrated", raw.ece(), raw.cases()));
+        results.add(new EvalResult(dataset, model, "calibration_gap_uncalibrated", raw.calibrationGap(), raw.cases()));
         results.add(new EvalResult(dataset, model, "brier_uncalibrated", raw.brier(), raw.cases()));
         results.add(new EvalResult(dataset, model, "ece_validation_isotonic", scores[last].ece(), scores[last].cases()));
         results.add(new EvalResult(dataset, model, "brier_validation_isotonic", scores[last].brier(), scores[last].cases()));

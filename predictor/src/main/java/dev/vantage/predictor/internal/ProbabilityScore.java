@@ -16,6 +16,7 @@ public final class ProbabilityScore {
     private long top3;
     private double brierSum;
     private double logLossSum;
+    private double confidenceSum;
     private final double[] binConfidence = new double[BINS];
     private final double[] binCorrect = new double[BINS];
     private final long[] binCount = new long[BINS];
@@ -39,6 +40,7 @@ public final class ProbabilityScore {
             top3++;
         }
         brierSum += sumOfSquares - 2 * probOfActual + 1;
+        confidenceSum += confidence;
         logLossSum += -Math.log(Math.max(probOfActual, 1e-12));
         if (cases > confidences.length) {
             confidences = java.util.Arrays.copyOf(confidences, confidences.length * 2);
@@ -53,6 +55,8 @@ public final class ProbabilityScore {
     /**
      * Scores a dense distribution against the actual label index. The last label ({@code size - 1}) is the
      * "not seen before" class: it counts in the Brier score and log loss, but never as a correct top-k answer.
+     * With a calibrator, the top label's confidence is replaced by the calibrated one (never below the rescaled
+     * runner-up, so the output keeps the prediction's ranking) and the other labels are rescaled proportionally.
      */
     public void addDistribution(double[] p, int size, int actual, ConfidenceCalibration calibrator) {
         int unseen = size - 1;
@@ -142,6 +146,14 @@ public final class ProbabilityScore {
             sum += e / cases;
         }
         return sum / draws;
+    }
+
+    /**
+     * Mean top-label confidence minus top-1 accuracy (calibration in the large): positive when overconfident. Less
+     * noisy than the ECE on small samples (one bin instead of fifteen).
+     */
+    public double calibrationGap() {
+        return cases == 0 ? 0 : confidenceSum / cases - top1();
     }
 
     public double ece() {

@@ -132,7 +132,10 @@ public final class SequenceEvaluation {
         }
         results.add(new EvalResult(dataset, "ppm", "ece_noise_floor", scores[names.length - 1].eceNoiseFloor(20),
                 raw.cases()));
+        results.add(new EvalResult(dataset, "ppm", "calibration_gap", scores[names.length - 1].calibrationGap(),
+                raw.cases()));
         results.add(new EvalResult(dataset, "ppm", "ece_uncalibrated", raw.ece(), raw.cases()));
+        results.add(new EvalResult(dataset, "ppm", "calibration_gap_uncalibrated", raw.calibrationGap(), raw.cases()));
         results.add(new EvalResult(dataset, "ppm", "brier_uncalibrated", raw.brier(), raw.cases()));
         results.add(new EvalResult(dataset, "ppm", "chosen_order", best.order(), 0));
         results.add(new EvalResult(dataset, "ppm", "chosen_discount", best.discount(), 0));

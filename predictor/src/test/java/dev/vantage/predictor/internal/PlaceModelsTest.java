@@ -83,6 +83,7 @@ class PlaceModelsTest {
             calibrated.addDistribution(p, 3, correct[i] ? 0 : 1, c);
         }
         assertThat(raw.ece()).isCloseTo(0.4, within(1e-9));
+        assertThat(raw.calibrationGap()).isCloseTo(0.4, within(1e-9));
         assertThat(calibrated.ece()).isLessThan(0.02);
         assertThat(calibrated.brier()).isLessThan(raw.brier());
     }

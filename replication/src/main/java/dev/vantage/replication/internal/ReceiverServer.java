@@ -74,9 +74,11 @@ public final class ReceiverServer implements AutoCloseable {
     }
 
     /** Opens the site's shared multi-master copy of a resource; the caller owns and closes it, never the receiver. */
-    @FunctionalInterface
     public interface ReplicaVolumes {
         Volume open(String resourceId, Path path, int blockSizeBytes) throws IOException;
+
+        /** The receiver drops its mirror of {@code resourceId} at {@code path}: close and forget the copy. */
+        void release(String resourceId, Path path) throws IOException;
     }
 
     private enum Kind { FRAME, CORRUPT, DISCONNECT, CONTROL }
@@ -206,13 +208,15 @@ public final class ReceiverServer implements AutoCloseable {
      */
     public CompletableFuture<Void> release(String resourceId) {
         return onApplier(() -> {
-            ResourceState rs;
+            List<ResourceState> dropped = new java.util.ArrayList<>();
             synchronized (resources) {
-                rs = resources.remove(resourceId);
+                // The one-way stream and every multi-master stream (one per sending site) of the resource.
+                resources.values().removeIf(rs -> rs.resourceId.equals(resourceId) && dropped.add(rs));
             }
-            snapshots.remove(resourceId);
             Path file = volumeResolver.apply(resourceId).toAbsolutePath();
-            if (rs != null) {
+            boolean shared = false;
+            for (ResourceState rs : dropped) {
+                snapshots.remove(rs.key);
                 if (rs.active != null) {
                     rs.active.refused = true;
                     rs.active.channel.close();
@@ -220,9 +224,19 @@ public final class ReceiverServer implements AutoCloseable {
                 if (rs.volume != null && !rs.sharedVolume) {
                     rs.volume.close();
                 }
+                shared |= rs.sharedVolume;
                 rs.progressFile.close();
             }
+            snapshots.remove(resourceId);
+            if (shared && replicaVolumes != null) {
+                replicaVolumes.release(resourceId, file);
+            }
             java.nio.file.Files.deleteIfExists(file);
+            Path conflicts = file.resolveSibling(file.getFileName() + ".conflicts");
+            if (java.nio.file.Files.isDirectory(conflicts) && !shared) {
+                // A one-way mirror never resolves conflicts; a multi-master copy's losers outlive its release.
+                deleteTree(conflicts);
+            }
             Path state = file.resolveSibling(file.getFileName() + ".vantage");
             if (java.nio.file.Files.isDirectory(state)) {
                 try (var paths = java.nio.file.Files.walk(state)) {
@@ -232,6 +246,14 @@ public final class ReceiverServer implements AutoCloseable {
                 }
             }
         });
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var paths = java.nio.file.Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** An action that may fail with an I/O error. */
@@ -362,6 +384,8 @@ public final class ReceiverServer implements AutoCloseable {
         HashIndex index;
         /** The sending site of a multi-master session, else null. */
         String multiMasterPeer;
+        /** DONE was sent: everything the sender sent is durable. */
+        boolean finished;
 
         Session(ResourceState resource, long epoch, long contiguous) {
             this.resource = resource;
@@ -480,8 +504,20 @@ public final class ReceiverServer implements AutoCloseable {
                 return;
             }
             if (rs.active != null && rs.active != conn && rs.active.channel.isActive()) {
-                refuse(conn, "resource " + id + " is busy with another session", rs.progress.epoch());
-                return;
+                if (!supersedes(rs.active, conn, frame.epoch)) {
+                    refuse(conn, "resource " + id + " is busy with another session", rs.progress.epoch());
+                    return;
+                }
+                // The sender reconnected (or its next sync began) before this side saw the old connection close:
+                // the old session is over, so the new one takes the resource.
+                Connection old = rs.active;
+                if (old.session != null && old.session.dirty) {
+                    syncAndAck(old.session);
+                }
+                old.session = null;
+                old.refused = true;
+                old.channel.close();
+                rs.active = null;
             }
             if (rs.volume == null || rs.volume.blockSizeBytes() != blockSize) {
                 java.nio.file.Files.createDirectories(volumeResolver.apply(id).toAbsolutePath().getParent());
@@ -829,6 +865,7 @@ public final class ReceiverServer implements AutoCloseable {
             reply.value = volume.sizeBytes();
             conn.channel.writeAndFlush(codec.encode(reply, conn.channel.alloc()));
             s.pendingEnd = -1;
+            s.finished = true;
             publish(rs, s, MirrorProgress.Phase.IN_SYNC);
             return true;
         }
@@ -877,6 +914,25 @@ public final class ReceiverServer implements AutoCloseable {
             conn.session = null;
             publish(s.resource, s, s.resource.outOfSyncSinceMillis < 0 ? MirrorProgress.Phase.IN_SYNC
                     : MirrorProgress.Phase.IDLE);
+        }
+
+        /**
+         * Whether a HELLO on {@code next} may replace the session of {@code current}, whose connection still looks
+         * open: the old session ended (DONE sent), or it has the same epoch and comes from the same host (a sender
+         * runs one sync per resource and peer at a time, so its new HELLO means it gave the old connection up).
+         */
+        private boolean supersedes(Connection current, Connection next, long epoch) {
+            Session old = current.session;
+            if (old == null || old.finished) {
+                return true;
+            }
+            if (old.epoch != epoch) {
+                return false;
+            }
+            java.net.SocketAddress a = current.channel.remoteAddress();
+            java.net.SocketAddress b = next.channel.remoteAddress();
+            return a instanceof InetSocketAddress ia && b instanceof InetSocketAddress ib
+                    && ia.getAddress() != null && ia.getAddress().equals(ib.getAddress());
         }
 
         private void refuse(Connection conn, String reason, long epoch) {

@@ -135,7 +135,8 @@ final class LoopRouter implements RoutingSelector {
         for (int p = 0; p < plans; p++) {
             Route route = snap.plans[p].route;
             newBudgets[p] = new RetryBudget(route.retry().budgetRatio(), route.retry().minRetriesPerSecond(), now);
-            newLatencies[p] = new LatencyWindow(10_000_000_000L, 95.0, now);
+            // Only hedging routes need their p95 (three HdrHistograms, ~75 KB per route and loop).
+            newLatencies[p] = route.retry().hedgeReads() ? new LatencyWindow(10_000_000_000L, 95.0, now) : null;
             maxMembers = Math.max(maxMembers, snap.plans[p].members.length);
             newMemberSelected[p] = new long[snap.plans[p].members.length];
             maxSlots = Math.max(maxSlots, snap.plans[p].sites.length);
@@ -622,7 +623,10 @@ final class LoopRouter implements RoutingSelector {
         if (route != null) {
             RoutePlan plan = snapshot.plan(route);
             if (plan != null) {
-                latencies[plan.index].record(latencyNanos, now);
+                LatencyWindow window = latencies[plan.index];
+                if (window != null) {
+                    window.record(latencyNanos, now);
+                }
             }
         }
         observe(g, latencyNanos, now);

@@ -203,8 +203,9 @@ class HedgedReadsThroughProxyTest {
         Setup setup = new Setup(retry(true, 0.2, 3));
         setup.warmUp();
         long remoteBefore = setup.remote.requests();
-        setup.local.delayMillis(300);
-        setup.remote.delayMillis(5_000);
+        // The hedge goes out after the warm-up's p95 (milliseconds), long before the first attempt answers.
+        setup.local.delayMillis(1_000);
+        setup.remote.delayMillis(10_000);
 
         HttpResponse<String> response = get(setup.port);
 

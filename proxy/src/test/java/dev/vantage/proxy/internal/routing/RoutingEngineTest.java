@@ -491,6 +491,59 @@ class RoutingEngineTest {
     }
 
     @Test
+    void shouldChargeHedgesToTheRetryBudgetAndLearnFromTheCancelledAttempt() {
+        Route web = route("web", RouteTarget.upstreamGroup("web"), RouteMode.PROXY,
+                stickiness(StickinessMode.OFF, false), 0,
+                new RetryPolicy(2, 0, RetryPolicy.DEFAULT_RETRY_ON, 0.2, 0, true), Tenant.DEFAULT_ID);
+        RoutingEngine engine = engine(threeSites(upstreams(9001, 9002), List.of(web), List.of()));
+        RoutingSelector selector = engine.newSelector();
+        for (int i = 0; i < 10; i++) {
+            send(selector, web);
+            // No time passes, so the budget's deposits do not fade.
+            selector.onResponse(web, decision.target(), 200, 5 * MS, nanos.get());
+        }
+        assertThat(selector.tryHedge(web, "POST")).as("only GET/HEAD are hedged").isFalse();
+        assertThat(selector.tryHedge(web, "GET")).isTrue();
+        assertThat(selector.tryHedge(web, "GET")).isTrue();
+        assertThat(selector.tryHedge(web, "GET")).as("10 requests fund 2 hedges").isFalse();
+        assertThat(engine.metricsText()).contains("vantage_routing_hedges_total{result=\"sent\"} 2")
+                .contains("vantage_routing_hedges_total{result=\"budget_exhausted\"} 1");
+
+        send(selector, web);
+        RoutingTarget slow = decision.target();
+        selector.onCancelled(slow, 400 * MS, nanos.get());
+        assertThat(engine.routesJson()).as("the cancelled attempt's pending slot is released").doesNotContain(
+                "\"pending\":1");
+        Set<String> next = new HashSet<>();
+        for (int i = 0; i < 20; i++) {
+            next.add(exchange(selector, web, Map.of("a|127.0.0.1:9001", 5L, "a|127.0.0.1:9002", 5L)));
+        }
+        assertThat(next).as("the cancelled wait (400 ms) raised its estimate above the other's 5 ms")
+                .doesNotContain(slow.key());
+    }
+
+    @Test
+    void shouldLeaveTheCookieToThePeerSiteThatServesTheUser() {
+        Route desk = route("desk", RouteTarget.resource("desk"), RouteMode.PROXY,
+                stickiness(StickinessMode.COOKIE, false), 0, RetryPolicy.defaults(), Tenant.DEFAULT_ID);
+        Route report = route("report", RouteTarget.resource("desk"), RouteMode.REDIRECT,
+                stickiness(StickinessMode.COOKIE, false), 0, RetryPolicy.defaults(), Tenant.DEFAULT_ID);
+        RoutingSelector selector = engine(threeSites(upstreams(9001), List.of(desk, report), List.of()))
+                .newSelector();
+
+        request.header("X-Device-Location", "48.9,2.3");
+        assertThat(send(selector, desk)).isEqualTo("b|127.0.0.1:18081");
+        assertThat(decision.setCookie()).as("site b issues the cookie for its own upstream").isFalse();
+        send(selector, report);
+        assertThat(decision.outcome()).isEqualTo(RoutingOutcome.REDIRECT);
+        assertThat(decision.setCookie()).isFalse();
+
+        request.header("X-Device-Location", "50.1,8.7");
+        assertThat(send(selector, desk)).isEqualTo("a|127.0.0.1:9001");
+        assertThat(decision.setCookie()).as("a local upstream: this site issues it").isTrue();
+    }
+
+    @Test
     void shouldExplainEachTargetsScoreInputsInTheRoutesView() {
         Route web = groupRoute("web", stickiness(StickinessMode.OFF, false));
         RoutingEngine engine = engine(threeSites(upstreams(9001, 9002), List.of(web), List.of()));
