@@ -56,6 +56,13 @@ class BrokenPolicyTest {
     }
 
     @Test
+    void shouldReportASiteWithoutReplicationTlsWhenAnotherSiteHasIt() {
+        assertThat(messages("mixed-replication-tls.yaml")).containsExactly(
+                "mixed-replication-tls.yaml:14:5 sites[1].replicationTls: absent (expected: set on every site with a"
+                        + " replicationAddress, as on sites[0] (a site with TLS refuses plaintext peers))");
+    }
+
+    @Test
     void shouldReportDuplicateKeysAtTheSecondOccurrence() {
         assertThat(messages("duplicate-key.yaml")).containsExactly(
                 "duplicate-key.yaml:13:5 routes[0].name: duplicate key"

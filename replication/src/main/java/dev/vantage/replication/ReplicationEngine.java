@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
+import dev.vantage.config.InterSiteTls;
 import dev.vantage.config.Schedule;
 import dev.vantage.config.ScheduleKind;
 import dev.vantage.config.TimeWindow;
@@ -53,10 +54,10 @@ public final class ReplicationEngine implements AutoCloseable {
     private final Map<String, StreamState> streams = new ConcurrentHashMap<>();
     private final List<ReceiverServer> receivers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private ReplicationEngine(String siteId, Clock clock) {
+    private ReplicationEngine(String siteId, Clock clock, InterSiteTls tls) {
         this.siteId = siteId;
         this.clock = clock;
-        this.transport = new Transport(2);
+        this.transport = new Transport(2, tls);
         AtomicInteger n = new AtomicInteger();
         this.syncThreads = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "vantage-sync-" + n.incrementAndGet());
@@ -79,7 +80,22 @@ public final class ReplicationEngine implements AutoCloseable {
 
     /** An engine for site {@code siteId}; {@code clock} decides peak hours and off-peak windows. */
     public static ReplicationEngine create(String siteId, Clock clock) {
-        return new ReplicationEngine(siteId, clock);
+        return new ReplicationEngine(siteId, clock, null);
+    }
+
+    /**
+     * An engine for site {@code siteId} whose connections with other sites, sent and received, use TLS with
+     * {@code tls} (mutual when {@link InterSiteTls#requireClientCertificate()}), or plaintext when {@code null}.
+     *
+     * @throws IllegalArgumentException when a PEM file of {@code tls} cannot be read
+     */
+    public static ReplicationEngine create(String siteId, Clock clock, InterSiteTls tls) {
+        return new ReplicationEngine(siteId, clock, tls);
+    }
+
+    /** Whether connections with other sites use TLS. */
+    public boolean secured() {
+        return transport.secured();
     }
 
     public String siteId() {
@@ -439,6 +455,13 @@ public final class ReplicationEngine implements AutoCloseable {
             receiverCounter(b, "vantage_replication_already_known_blocks_total", addr, c.framesAlreadyKnown.get());
             receiverCounter(b, "vantage_replication_resolved_conflicts_total", addr, c.conflicts.get());
         }
+        header(b, "vantage_replication_tls_refused_peers_total", "counter",
+                "Connecting peers refused because their TLS handshake failed (untrusted or missing certificate).");
+        b.append("vantage_replication_tls_refused_peers_total ").append(transport.tlsRefusedPeers()).append('\n');
+        header(b, "vantage_replication_tls_failed_connections_total", "counter",
+                "Connections to peers whose TLS handshake or session failed.");
+        b.append("vantage_replication_tls_failed_connections_total ").append(transport.tlsFailedConnections())
+                .append('\n');
         header(b, "vantage_replication_conflicts_kept", "gauge",
                 "Losing versions kept in the conflict store of this site's multi-master copy.");
         for (Map.Entry<String, List<ConflictRecord>> e : conflicts().entrySet()) {

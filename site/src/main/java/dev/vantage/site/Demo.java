@@ -235,7 +235,7 @@ public final class Demo implements AutoCloseable {
             HostPort repl = replicationPorts.getOrDefault(s.id(), s.replicationAddress());
             viewed.add(new Site(s.id(), s.region(), s.location(), repl, s.adminAddress(), s.publicUrl(),
                     s.costPerGb(), s.costPerInstanceHour(), s.capacityRequestsPerSecond(), s.spotCapacityInstances(),
-                    listeners, s.upstreamGroups()));
+                    listeners, s.upstreamGroups(), s.replicationTls()));
         }
         return new Policy(siteId, viewed, shared.tenants(), shared.routes(), shared.resources(), shared.probes(),
                 shared.predictor(), shared.admin(), shared.httpLimits(), shared.location(), shared.affinity());

@@ -9,7 +9,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+
+import dev.vantage.config.InterSiteTls;
 
 import dev.vantage.replication.MirrorProgress;
 import dev.vantage.replication.ReceiverEndpoint;
@@ -26,13 +29,27 @@ final class ReceiveCommand implements Callable<Integer> {
     @Option(names = "--volume", required = true, paramLabel = "PATH", description = "The destination volume file.")
     Path volume;
 
+    @Mixin
+    TlsOptions tlsOptions = new TlsOptions();
+
     @Override
     public Integer call() throws Exception {
         var address = ReplicationCliSupport.address("--listen", listen, true);
-        try (ReplicationEngine engine = ReplicationEngine.create("receive")) {
+        InterSiteTls tls;
+        ReplicationEngine created;
+        try {
+            tls = tlsOptions.settings();
+            created = ReplicationEngine.create("receive", java.time.Clock.systemUTC(), tls);
+        } catch (IllegalArgumentException e) {
+            System.err.println("receive: " + e.getMessage());
+            return VantageCli.EXIT_INVALID_INPUT;
+        }
+        try (ReplicationEngine engine = created) {
             ReceiverEndpoint endpoint = engine.startReceiver(address, resourceId -> volume);
             System.err.println("receive: listening on " + endpoint.address().getHostString() + ":"
-                    + endpoint.address().getPort() + ", volume " + volume.toAbsolutePath());
+                    + endpoint.address().getPort()
+                    + (tls == null ? " (plaintext)" : " (mutual TLS, peers must chain to "
+                    + tls.trustedCertificatesFile() + ")") + ", volume " + volume.toAbsolutePath());
             ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "receive-progress");
                 t.setDaemon(true);

@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import dev.vantage.config.Compression;
@@ -65,11 +66,16 @@ final class ReplicateCommand implements Callable<Integer> {
             description = "Sessions to try; each resumes from the last durable ack. Default: ${DEFAULT-VALUE}.")
     int attempts;
 
+    @Mixin
+    TlsOptions tlsOptions = new TlsOptions();
+
     @Override
     public Integer call() throws Exception {
         SyncRequest request;
+        ReplicationEngine created;
         try {
             request = request();
+            created = ReplicationEngine.create("replicate", java.time.Clock.systemUTC(), tlsOptions.settings());
         } catch (IllegalArgumentException e) {
             System.err.println("replicate: " + e.getMessage());
             return VantageCli.EXIT_INVALID_INPUT;
@@ -88,7 +94,7 @@ final class ReplicateCommand implements Callable<Integer> {
                 System.err.println(ReplicationCliSupport.progressLine(p));
             }
         });
-        try (ReplicationEngine engine = ReplicationEngine.create("replicate")) {
+        try (ReplicationEngine engine = created) {
             SyncResult r = engine.sync(request).get();
             if (tty) {
                 System.err.println();

@@ -186,7 +186,12 @@ public final class VantageSite implements AutoCloseable {
                     .start();
             probes.applyPolicy(policy, siteId);
 
-            replicationEngine = ReplicationEngine.create(siteId);
+            try {
+                replicationEngine = ReplicationEngine.create(siteId, java.time.Clock.systemUTC(),
+                        site.replicationTls());
+            } catch (IllegalArgumentException e) {
+                throw new IOException("site " + siteId + ": " + e.getMessage(), e);
+            }
             replication.addSite(siteId, replicationEngine, dataDirectory, policyHolder::policy);
             for (Resource resource : policy.resources()) {
                 // A replica's copy exists (seeded) before a peer's first multi-master session can create it empty.

@@ -54,6 +54,7 @@ public final class PolicyValidator {
             unique(site.upstreamGroups(), UpstreamGroup::name, "name", "upstream group name within the site");
         }
         checkEndpoints(policy);
+        checkReplicationTls(policy);
         for (Route route : policy.routes()) {
             checkRoute(policy, route, tenantIds, resourceIds);
         }
@@ -61,6 +62,33 @@ public final class PolicyValidator {
             checkResource(resource, siteIds, tenantIds);
         }
         checkVolumePaths(policy);
+    }
+
+    /**
+     * Sites that replicate agree on TLS: a site with {@code replicationTls} refuses plaintext peers, and a site without
+     * it cannot reach a TLS peer, so a mix can never replicate.
+     */
+    private void checkReplicationTls(Policy policy) {
+        Site secured = null;
+        for (Site site : policy.sites()) {
+            if (site.replicationAddress() != null && site.replicationTls() != null) {
+                secured = site;
+                break;
+            }
+        }
+        if (secured == null) {
+            return;
+        }
+        for (Site site : policy.sites()) {
+            String path = context.pathOf(site) + ".replicationTls";
+            // A replicationTls that is present but broken was reported by the binder already.
+            boolean absent = context.nodeAt(path) == context.nodeAt(context.pathOf(site));
+            if (site.replicationAddress() != null && site.replicationTls() == null && absent) {
+                context.problem(path, "absent", "set on every site with a"
+                        + " replicationAddress, as on " + context.pathOf(secured) + " (a site with TLS refuses"
+                        + " plaintext peers)");
+            }
+        }
     }
 
     private <T> Set<String> unique(List<T> items, Function<T, String> id, String key, String what) {

@@ -144,7 +144,7 @@ public final class ReceiverServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        Transport.initPipeline(ch.pipeline(), counters.wireBytes, new InboundHandler());
+                        transport.initServerPipeline(ch, counters.wireBytes, new InboundHandler());
                     }
                 });
         var future = bootstrap.bind(listenAddress).awaitUninterruptibly();

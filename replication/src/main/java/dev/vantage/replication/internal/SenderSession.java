@@ -296,7 +296,7 @@ public final class SenderSession {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        Transport.initPipeline(ch.pipeline(), stats.wireBytes, new ReplyHandler());
+                        transport.initClientPipeline(ch, request.peerAddress(), stats.wireBytes, new ReplyHandler());
                     }
                 });
         return bootstrap.connect(request.peerAddress());

@@ -20,21 +20,72 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 
+import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicLong;
+
+import dev.vantage.config.InterSiteTls;
 
 /**
  * The Netty transport of the replication protocol: epoll when available, else NIO; every connection frames
- * messages with a 4-byte length and counts the bytes it moves. Immutable after construction.
+ * messages with a 4-byte length and counts the bytes it moves and, when the site has {@link InterSiteTls}, is
+ * encrypted and authenticated with TLS (see {@link PeerTls}). Immutable after construction; the counters are
+ * atomic.
  */
 public final class Transport implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final boolean epoll;
+    private final PeerTls tls;
 
+    /** A plaintext transport. */
     public Transport(int threads) {
+        this(threads, null);
+    }
+
+    /**
+     * A transport that secures every connection with {@code tls}, or plaintext when {@code null}.
+     *
+     * @throws IllegalArgumentException when a certificate, key or CA file cannot be read
+     */
+    public Transport(int threads, InterSiteTls tls) {
+        this.tls = tls == null ? null : PeerTls.of(tls);
         this.epoll = Epoll.isAvailable();
         this.group = new MultiThreadIoEventLoopGroup(threads,
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    }
+
+    /** Whether connections are TLS. */
+    public boolean secured() {
+        return tls != null;
+    }
+
+    /** Peers refused by this transport's receivers because their TLS handshake failed (untrusted, no certificate). */
+    public long tlsRefusedPeers() {
+        return tls == null ? 0 : tls.refusedPeers.get();
+    }
+
+    /** Connections of this transport's senders whose TLS handshake or session failed. */
+    public long tlsFailedConnections() {
+        return tls == null ? 0 : tls.failedConnections.get();
+    }
+
+    /** Sets up an outgoing connection to {@code peer}: TLS first when configured, then {@link #initPipeline}. */
+    public void initClientPipeline(Channel channel, InetSocketAddress peer, AtomicLong wireBytes,
+                                   ChannelHandler handler) {
+        if (tls != null) {
+            tls.addClient(channel, peer);
+        } else {
+            channel.pipeline().addLast("plaintext-hint", new PeerTls.PlaintextHint(peer));
+        }
+        initPipeline(channel.pipeline(), wireBytes, handler);
+    }
+
+    /** Sets up an accepted connection: TLS first when configured, then {@link #initPipeline}. */
+    public void initServerPipeline(Channel channel, AtomicLong wireBytes, ChannelHandler handler) {
+        if (tls != null) {
+            tls.addServer(channel);
+        }
+        initPipeline(channel.pipeline(), wireBytes, handler);
     }
 
     public EventLoopGroup group() {
