@@ -5,6 +5,8 @@
 #   replication.delta_time[_z]         delta sync wall time (process start to exit) / rsync daemon (plain, -z); the
 #                                      changes were written through the Volume API (dirty bitmap, no scan)
 #   replication.delta_time_scan        the same changes made behind Vantage's back (it must scan, as rsync does)
+#   replication.delta_time_resident    the same kind of change synced by engines that stay up (a site's `vantage run`),
+#                                      no JVM start per sync (perf's WarmDelta) / the same rsync median
 #   replication.delta_bytes[_z|_scan]  bytes on the socket (both directions) / rsync's own --stats bytes
 #   replication.stage_*                JMH per-core MB/s of XXH3-128 / LZ4 / zstd / frame codec vs xxhsum, lz4, zstd
 # Volume: 1 GiB (256 MiB with --quick), first half random, second half text-like (compressible, no two blocks
@@ -182,6 +184,19 @@ read -r _ rb _ <<<"$(stats "${r_bytes[@]}")"; read -r _ zb _ <<<"$(stats "${rz_b
 result replication.delta_bytes "delta ${size_mib}MiB 1% changed via the Volume API, rsync daemon plain" "$vb" bytes "$rb"
 result replication.delta_bytes_z "delta ${size_mib}MiB 1% changed via the Volume API, rsync daemon -z" "$vb" bytes "$zb"
 result replication.delta_bytes_scan "delta ${size_mib}MiB 1% changed behind Vantage's back (scan), rsync daemon plain" "$sb" bytes "$rb"
+
+# ---------------------------------------------------------------- resident site: the engines stay up
+# The same kind of change (1 % of the blocks, 4 KiB each, through the Volume API) synced by a sender and a receiver
+# engine that stay running, as in `vantage run`, so no JVM starts per sync: perf's WarmDelta (real protocol over
+# loopback TCP, full sync first, 2 unmeasured rounds, then 5 measured rounds, each verified). Baseline: the same
+# run's rsync median above.
+cp "$work/src.img" "$work/warm.img"
+java $flags -cp "$bjar" dev.vantage.perf.WarmDelta "$work/warm.img" "$work/warm" "$block" 1 4096 5 13 > "$work/warm.log" 2>&1 \
+  || { cat "$work/warm.log" >&2; echo "WarmDelta failed" >&2; exit 2; }
+grep -E '^(# |WARM_DELTA)' "$work/warm.log" | sed 's/^WARM_DELTA/# WARM_DELTA/' >&2
+wmed=$(sed -nE 's/^WARM_DELTA median_seconds=([0-9.]+).*/\1/p' "$work/warm.log")
+result replication.delta_time_resident "delta ${size_mib}MiB 1% changed via the Volume API, sender and receiver resident (no JVM start per sync), rsync daemon plain" "$wmed" s "$rmed"
+rm -rf "$work/warm.img" "$work/warm"
 
 # ---------------------------------------------------------------- pipeline stages: JMH vs native tools, 1 core each
 sample_mib=$(( quick ? 32 : 64 ))
