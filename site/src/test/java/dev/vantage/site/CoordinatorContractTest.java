@@ -17,7 +17,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** One contract, run against every {@link Coordinator}: embedded here, a real etcd in the subclass. */
+/**
+ * One contract, run against every {@link Coordinator}: {@link EmbeddedCoordinatorContractTest} and, against a real
+ * etcd, {@link EtcdCoordinatorContractTest} (top-level classes: Surefire skips nested ones).
+ */
 abstract class CoordinatorContractTest {
 
     protected Coordinator coordinator;
@@ -122,56 +125,5 @@ abstract class CoordinatorContractTest {
 
     /** Gives an asynchronous watch time to be established; embedded watchers are ready at once. */
     protected void awaitWatchReady() {
-    }
-
-    static final class EmbeddedTest extends CoordinatorContractTest {
-        @org.junit.jupiter.api.BeforeEach
-        void create() {
-            coordinator = new EmbeddedCoordinator();
-        }
-    }
-
-    static final class EtcdTest extends CoordinatorContractTest {
-        private static EtcdProcess etcd;
-
-        @TempDir
-        static Path dir;
-
-        @org.junit.jupiter.api.BeforeAll
-        static void startEtcd() throws Exception {
-            var binary = EtcdProcess.binary();
-            org.junit.jupiter.api.Assumptions.assumeTrue(binary.isPresent(),
-                    "SKIPPED: etcd is not installed (apt-get install etcd-server); etcd coordinator not tested");
-            etcd = EtcdProcess.start(binary.get(), dir.resolve("etcd-data"));
-        }
-
-        @org.junit.jupiter.api.AfterAll
-        static void stopEtcd() {
-            if (etcd != null) {
-                etcd.close();
-            }
-        }
-
-        @org.junit.jupiter.api.BeforeEach
-        void create(org.junit.jupiter.api.TestInfo info) {
-            // A fresh key prefix per test keeps tests independent on one etcd.
-            coordinator = new EtcdCoordinator(etcd.clientUrl(), "/t/" + info.getTestMethod().orElseThrow().getName(),
-                    java.time.InstantSource.system());
-        }
-
-        @Override
-        protected void awaitWatchReady() {
-            // The gateway has no "watch created" callback we can see from here; a put to an unrelated key
-            // under the same prefix proves the stream is live once the watcher reports it.
-            List<Coordinator.Change> probe = new CopyOnWriteArrayList<>();
-            try (AutoCloseable h = coordinator.watch(probe::add)) {
-                Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
-                    coordinator.addMirrorSite("warmup-" + System.nanoTime(), "x");
-                    return !probe.isEmpty();
-                });
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
     }
 }
