@@ -4,9 +4,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,6 +84,10 @@ public final class VantageSite implements AutoCloseable {
     private RoutingEngine routing;
     private ProxyServer proxy;
     private ScheduledExecutorService housekeeping;
+    private Federation federation;
+    private final HttpClient federationClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    /** How often a site pulls its peers' learnt counts. */
+    static final long FEDERATION_PULL_MILLIS = 15_000;
     private final List<AutoCloseable> schedules = new ArrayList<>();
     private final java.util.Map<String, List<ReplicationEngine.ScheduledSync>> multiMasterStreams =
             new java.util.concurrent.ConcurrentHashMap<>();
@@ -219,8 +228,13 @@ public final class VantageSite implements AutoCloseable {
 
             predictor = Predictor.create(policy.sites(), policy.predictor(), InstantSource.system()).start();
             Path predictorState = dataDirectory.resolve("predictor.state");
+            federation = new Federation(predictor);
             if (Files.exists(predictorState)) {
                 predictor.restore(predictorState).join();
+                Path ledger = dataDirectory.resolve("federation.json");
+                if (Files.exists(ledger)) {
+                    federation.restore(ledger);
+                }
             }
 
             routing = RoutingEngine.builder(policy, siteId)
@@ -265,6 +279,8 @@ public final class VantageSite implements AutoCloseable {
                 controller.applyPolicy(policy);
                 housekeeping.scheduleWithFixedDelay(this::tickController, 500, 500, TimeUnit.MILLISECONDS);
             }
+            housekeeping.scheduleWithFixedDelay(this::pullFederation, FEDERATION_PULL_MILLIS, FEDERATION_PULL_MILLIS,
+                    TimeUnit.MILLISECONDS);
             policyHolder.addListener(this::onPolicyChange);
             coordinatorWatch = coordinator.watch(change -> housekeeping.execute(this::applyEffectivePolicy));
             housekeeping.execute(this::applyEffectivePolicy);
@@ -284,6 +300,38 @@ public final class VantageSite implements AutoCloseable {
      */
     private List<PlacementAdvice.SiteOutlook> advice(String resourceId) {
         return PlacementAdvice.combine(predictor.outlook(resourceId), predictor.snapshot(), resourceId);
+    }
+
+    /**
+     * Federated learning: pulls every other site's locally learnt counts from its admin API ({@code GET
+     * /federation}) and merges what is new (see {@link Federation}). Runs on the housekeeping thread; a peer that
+     * cannot be reached is tried again at the next pull.
+     */
+    private void pullFederation() {
+        for (Site peer : policyHolder.current().policy().sites()) {
+            if (peer.id().equals(siteId) || peer.adminAddress() == null) {
+                continue;
+            }
+            try {
+                HttpResponse<String> response = federationClient.send(HttpRequest.newBuilder(URI.create("http://"
+                        + peer.adminAddress() + "/federation")).timeout(Duration.ofSeconds(5)).GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200) {
+                    LOG.fine(() -> "site " + siteId + ": federation pull from " + peer.id() + ": HTTP "
+                            + response.statusCode());
+                    continue;
+                }
+                long added = federation.absorb(peer.id(), Federation.fromJson(response.body()));
+                if (added > 0) {
+                    LOG.fine(() -> "site " + siteId + ": merged " + added + " counts learnt at " + peer.id());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.fine(() -> "site " + siteId + ": federation pull from " + peer.id() + " failed: " + e);
+            }
+        }
     }
 
     private void tickController() {
@@ -506,6 +554,11 @@ public final class VantageSite implements AutoCloseable {
         admin.register("GET", "/replication", r -> AdminServer.Response.json(replicationEngine.toJson()));
         admin.register("GET", "/conflicts", r -> AdminServer.Response.json(replicationEngine.conflictsJson() + "\n"));
         admin.register("GET", "/predictor", r -> AdminServer.Response.json(predictorJson(predictor)));
+        admin.register("GET", "/federation", r -> AdminServer.Response.json(Federation.toJson(federation.localAggregate())));
+        admin.addMetricsSource(out -> out.append("# HELP vantage_federation_counts_merged_total Model counts learnt at")
+                .append(" other sites and merged here (federated learning).\n")
+                .append("# TYPE vantage_federation_counts_merged_total counter\n")
+                .append("vantage_federation_counts_merged_total ").append(federation.countsMerged()).append('\n'));
         admin.register("POST", "/reload", r -> {
             ReloadResult result = policyHolder.reload();
             StringBuilder body = new StringBuilder(result.summary()).append('\n');
@@ -733,6 +786,7 @@ public final class VantageSite implements AutoCloseable {
         if (predictor != null) {
             try {
                 predictor.save(dataDirectory.resolve("predictor.state")).get(5, TimeUnit.SECONDS);
+                federation.save(dataDirectory.resolve("federation.json"));
             } catch (Exception e) {
                 LOG.log(Level.WARNING, "site " + siteId + ": saving predictor state failed", e);
             }

@@ -169,6 +169,34 @@ class MultiMasterSiteTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> Volumes.verify(copy(eu), copy(us), BLOCK).identical());
     }
 
+    @Test
+    void shouldLetEachSiteMergeTheCountsTheOtherLearntThroughItsAdminApi() throws Exception {
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < 20; i++) {
+            assertThat(eu.predictor().offerAccess("alice", "eu", "desktop", now + i * 60_000L, Double.NaN,
+                    Double.NaN)).isTrue();
+            assertThat(eu.predictor().offerAccess("alice", i % 2 == 0 ? "us" : "eu", "desktop",
+                    now + i * 60_000L + 1, Double.NaN, Double.NaN)).isTrue();
+        }
+        // us pulls eu's learnt counts (GET /federation on eu's admin address) at its next federation pull.
+        await().atMost(Duration.ofMillis(VantageSite.FEDERATION_PULL_MILLIS * 3)).until(() ->
+                federationMerged(usAdminPort) > 0);
+        HttpResponse<String> served = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + euAdminPort
+                + "/federation")).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(served.statusCode()).isEqualTo(200);
+        assertThat(served.body()).contains("\"siteTransitions\"").doesNotContain("alice");
+        assertThat(us.predictor().exportAggregate().get(10, TimeUnit.SECONDS).siteTransitions())
+                .as("us learnt eu's site transitions without seeing a single event").isNotEmpty();
+    }
+
+    private long federationMerged(int adminPort) throws IOException, InterruptedException {
+        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics"))
+                .GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("vantage_federation_counts_merged_total (\\d+)")
+                .matcher(metrics);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
     private static void writeAfter(CyclicBarrier start, VantageSite site, byte[] data) {
         try {
             start.await(10, TimeUnit.SECONDS);
