@@ -62,6 +62,25 @@ final class Http1 {
         return HOST[b & 0xFF];
     }
 
+    static boolean isDigit(byte b) {
+        return b >= '0' && b <= '9';
+    }
+
+    /** A Content-Length value: 1*DIGIT of at most 18 digits (fits a long), else -1. */
+    static long parseContentLength(byte[] s, int start, int end) {
+        if (end == start || end - start > 18) {
+            return -1;
+        }
+        long value = 0;
+        for (int i = start; i < end; i++) {
+            if (!isDigit(s[i])) {
+                return -1;
+            }
+            value = value * 10 + (s[i] - '0');
+        }
+        return value;
+    }
+
     static boolean isOws(byte b) {
         return b == SP || b == HTAB;
     }

@@ -153,7 +153,7 @@ final class RequestHeadParser {
         }
         int versionLength = lineEnd - sp2 - 1;
         if (versionLength != 8 || s[sp2 + 1] != 'H' || s[sp2 + 2] != 'T' || s[sp2 + 3] != 'T' || s[sp2 + 4] != 'P'
-                || s[sp2 + 5] != '/' || !isDigit(s[sp2 + 6]) || s[sp2 + 7] != '.' || !isDigit(s[sp2 + 8])) {
+                || s[sp2 + 5] != '/' || !Http1.isDigit(s[sp2 + 6]) || s[sp2 + 7] != '.' || !Http1.isDigit(s[sp2 + 8])) {
             return fail(400, "HTTP version: malformed (expected: HTTP/1.1 or HTTP/1.0)");
         }
         if (s[sp2 + 6] != '1') {
@@ -302,7 +302,7 @@ final class RequestHeadParser {
             }
             out.chunked = true;
         } else if (contentLengthIndex >= 0) {
-            long value = parseContentLength(s, valueStart[contentLengthIndex], valueEnd[contentLengthIndex]);
+            long value = Http1.parseContentLength(s, valueStart[contentLengthIndex], valueEnd[contentLengthIndex]);
             if (value < 0) {
                 return fail(400, "Content-Length: malformed");
             }
@@ -510,21 +510,6 @@ final class RequestHeadParser {
         return others ? 501 : 0;
     }
 
-    /** The value when it is 1*DIGIT of at most 18 digits, else -1. */
-    private static long parseContentLength(byte[] s, int start, int end) {
-        if (end == start || end - start > 18) {
-            return -1;
-        }
-        long value = 0;
-        for (int i = start; i < end; i++) {
-            if (!isDigit(s[i])) {
-                return -1;
-            }
-            value = value * 10 + (s[i] - '0');
-        }
-        return value;
-    }
-
     /** uri-host [ ":" port ] (RFC 3986 3.2.2), or empty. */
     private static boolean validHost(byte[] s, int start, int end) {
         if (start == end) {
@@ -574,7 +559,7 @@ final class RequestHeadParser {
             return false;
         }
         for (int i = start; i < end; i++) {
-            if (!isDigit(s[i])) {
+            if (!Http1.isDigit(s[i])) {
                 return false;
             }
         }
@@ -642,12 +627,8 @@ final class RequestHeadParser {
         return -1;
     }
 
-    private static boolean isDigit(byte b) {
-        return b >= '0' && b <= '9';
-    }
-
     private static boolean isHexDigit(byte b) {
-        return isDigit(b) || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
+        return Http1.isDigit(b) || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F');
     }
 
     /** The bytes of an address string, for the forwarding headers. */

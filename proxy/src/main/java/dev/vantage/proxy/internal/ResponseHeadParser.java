@@ -76,8 +76,8 @@ final class ResponseHeadParser {
         error = null;
         int lf = RequestHeadParser.indexOf(s, 0, length, Http1.LF);
         if (lf < 13 || s[lf - 1] != Http1.CR || s[0] != 'H' || s[1] != 'T' || s[2] != 'T' || s[3] != 'P'
-                || s[4] != '/' || s[5] != '1' || s[6] != '.' || !digit(s[7]) || s[8] != Http1.SP
-                || !digit(s[9]) || !digit(s[10]) || !digit(s[11])) {
+                || s[4] != '/' || s[5] != '1' || s[6] != '.' || !Http1.isDigit(s[7]) || s[8] != Http1.SP
+                || !Http1.isDigit(s[9]) || !Http1.isDigit(s[10]) || !Http1.isDigit(s[11])) {
             return fail("upstream status line malformed");
         }
         boolean upstreamHttp10 = s[7] == '0';
@@ -128,7 +128,7 @@ final class ResponseHeadParser {
             dropped[count] = false;
             int nameLength = colon - lineStart;
             if (Http1.equalsLower(s, lineStart, nameLength, CONTENT_LENGTH)) {
-                long value = parseLength(s, vs, ve);
+                long value = Http1.parseContentLength(s, vs, ve);
                 if (value < 0 || (length0 >= 0 && value != length0)) {
                     return fail("upstream Content-Length malformed or conflicting");
                 }
@@ -319,23 +319,5 @@ final class ResponseHeadParser {
             tokenStart++;
         }
         return Http1.equalsLower(s, tokenStart, end - tokenStart, CHUNKED);
-    }
-
-    private static long parseLength(byte[] s, int start, int end) {
-        if (end == start || end - start > 18) {
-            return -1;
-        }
-        long value = 0;
-        for (int i = start; i < end; i++) {
-            if (!digit(s[i])) {
-                return -1;
-            }
-            value = value * 10 + (s[i] - '0');
-        }
-        return value;
-    }
-
-    private static boolean digit(byte b) {
-        return b >= '0' && b <= '9';
     }
 }
