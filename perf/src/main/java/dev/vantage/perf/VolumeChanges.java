@@ -1,5 +1,6 @@
 package dev.vantage.perf;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Random;
 
@@ -34,17 +35,28 @@ public final class VolumeChanges {
         }
         Random random = new Random(Long.parseLong(args[4]));
         try (Volume volume = Volume.open(file, blockSizeBytes, null)) {
-            long blocks = volume.sizeBytes() / blockSizeBytes;
-            int count = (int) Math.max(1, Math.round(blocks * percent / 100));
-            long[] chosen = random.longs(0, blocks).distinct().limit(count).sorted().toArray();
-            byte[] bytes = new byte[changeBytes];
-            for (long block : chosen) {
-                random.nextBytes(bytes);
-                long offset = block * blockSizeBytes + random.nextInt(blockSizeBytes - changeBytes + 1);
-                volume.write(offset, bytes, 0, changeBytes);
-            }
-            volume.force();
-            System.out.println(chosen.length);
+            System.out.println(change(volume, blockSizeBytes, percent, changeBytes, random));
         }
+    }
+
+    /**
+     * Writes {@code changeBytes} random bytes at a random offset inside {@code percent} % of the volume's blocks
+     * (distinct blocks, at least one) through the volume API, then makes them durable.
+     *
+     * @return how many blocks were changed
+     */
+    static int change(Volume volume, int blockSizeBytes, double percent, int changeBytes, Random random)
+            throws IOException {
+        long blocks = volume.sizeBytes() / blockSizeBytes;
+        int count = (int) Math.max(1, Math.round(blocks * percent / 100));
+        long[] chosen = random.longs(0, blocks).distinct().limit(count).sorted().toArray();
+        byte[] bytes = new byte[changeBytes];
+        for (long block : chosen) {
+            random.nextBytes(bytes);
+            long offset = block * blockSizeBytes + random.nextInt(blockSizeBytes - changeBytes + 1);
+            volume.write(offset, bytes, 0, changeBytes);
+        }
+        volume.force();
+        return chosen.length;
     }
 }

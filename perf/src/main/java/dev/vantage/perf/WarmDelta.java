@@ -66,7 +66,7 @@ public final class WarmDelta {
             long blocks = 0;
             long wireBytes = 0;
             for (int round = -WARMUP_ROUNDS; round < rounds; round++) {
-                int changed = change(volume, blockSizeBytes, percent, changeBytes, random);
+                int changed = VolumeChanges.change(volume, blockSizeBytes, percent, changeBytes, random);
                 long start = System.nanoTime();
                 SyncResult result = sender.sync(delta).get(10, TimeUnit.MINUTES);
                 double elapsed = (System.nanoTime() - start) / 1e9;
@@ -88,20 +88,5 @@ public final class WarmDelta {
             System.out.printf("WARM_DELTA median_seconds=%.4f min_seconds=%.4f max_seconds=%.4f blocks=%d wire_bytes=%d%n",
                     seconds[rounds / 2], seconds[0], seconds[rounds - 1], blocks, wireBytes);
         }
-    }
-
-    private static int change(Volume volume, int blockSizeBytes, double percent, int changeBytes, Random random)
-            throws Exception {
-        long blocks = volume.sizeBytes() / blockSizeBytes;
-        int count = (int) Math.max(1, Math.round(blocks * percent / 100));
-        long[] chosen = random.longs(0, blocks).distinct().limit(count).sorted().toArray();
-        byte[] bytes = new byte[changeBytes];
-        for (long block : chosen) {
-            random.nextBytes(bytes);
-            long offset = block * blockSizeBytes + random.nextInt(blockSizeBytes - changeBytes + 1);
-            volume.write(offset, bytes, 0, changeBytes);
-        }
-        volume.force();
-        return chosen.length;
     }
 }
