@@ -85,6 +85,7 @@ public final class VantageSite implements AutoCloseable {
     private ProxyServer proxy;
     private ScheduledExecutorService housekeeping;
     private Federation federation;
+    private ScheduledExecutorService federationPuller;
     private final HttpClient federationClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     /** How often a site pulls its peers' learnt counts. */
     static final long FEDERATION_PULL_MILLIS = 15_000;
@@ -279,8 +280,14 @@ public final class VantageSite implements AutoCloseable {
                 controller.applyPolicy(policy);
                 housekeeping.scheduleWithFixedDelay(this::tickController, 500, 500, TimeUnit.MILLISECONDS);
             }
-            housekeeping.scheduleWithFixedDelay(this::pullFederation, FEDERATION_PULL_MILLIS, FEDERATION_PULL_MILLIS,
-                    TimeUnit.MILLISECONDS);
+            // Its own thread: a slow or unreachable peer must not hold up the routing refresh on housekeeping.
+            federationPuller = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "vantage-federation-" + siteId);
+                t.setDaemon(true);
+                return t;
+            });
+            federationPuller.scheduleWithFixedDelay(this::pullFederation, FEDERATION_PULL_MILLIS,
+                    FEDERATION_PULL_MILLIS, TimeUnit.MILLISECONDS);
             policyHolder.addListener(this::onPolicyChange);
             coordinatorWatch = coordinator.watch(change -> housekeeping.execute(this::applyEffectivePolicy));
             housekeeping.execute(this::applyEffectivePolicy);
@@ -304,8 +311,8 @@ public final class VantageSite implements AutoCloseable {
 
     /**
      * Federated learning: pulls every other site's locally learnt counts from its admin API ({@code GET
-     * /federation}) and merges what is new (see {@link Federation}). Runs on the housekeeping thread; a peer that
-     * cannot be reached is tried again at the next pull.
+     * /federation}) and merges what is new (see {@link Federation}). Runs on its own thread; a peer that cannot be
+     * reached is tried again at the next pull.
      */
     private void pullFederation() {
         for (Site peer : policyHolder.current().policy().sites()) {
@@ -778,6 +785,9 @@ public final class VantageSite implements AutoCloseable {
         closeSchedules();
         if (housekeeping != null) {
             housekeeping.shutdownNow();
+        }
+        if (federationPuller != null) {
+            federationPuller.shutdownNow();
         }
         closeQuietly(proxy);
         if (routing != null) {
