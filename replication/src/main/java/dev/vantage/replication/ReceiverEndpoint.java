@@ -25,6 +25,12 @@ public interface ReceiverEndpoint extends AutoCloseable {
      */
     CompletableFuture<Void> fence(String resourceId, long epoch);
 
+    /**
+     * Opens the volume file {@code volumeFile} (blocks of {@code blockSizeBytes}) and brings its manifest up to date
+     * now, so that the first session writing to it is answered without that delay; completes when done.
+     */
+    CompletableFuture<Void> preload(java.nio.file.Path volumeFile, int blockSizeBytes);
+
     /** Drops the local mirror of {@code resourceId} (session, volume file and state); completes when gone. */
     CompletableFuture<Void> release(String resourceId);
 

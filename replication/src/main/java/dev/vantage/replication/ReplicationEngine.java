@@ -28,6 +28,7 @@ import dev.vantage.replication.internal.FrameCodec;
 import dev.vantage.replication.internal.ReceiverServer;
 import dev.vantage.replication.internal.SenderSession;
 import dev.vantage.replication.internal.Transport;
+import dev.vantage.replication.internal.WarmUp;
 
 /**
  * The replication engine of one site: receivers for the mirrors it holds, syncs (one-shot or scheduled) of the
@@ -71,6 +72,28 @@ public final class ReplicationEngine implements AutoCloseable {
         });
         // The first session of a short-lived process (vantage replicate) would otherwise wait for this after its scan.
         scheduler.execute(FrameCodec::warmUp);
+    }
+
+    /**
+     * Starts running, on a daemon thread, the code the first sync or received session of this process needs (frame
+     * codec, a loopback exchange over a throw-away transport, block hashes and compression of
+     * {@link Volume#DEFAULT_BLOCK_SIZE_BYTES} blocks, a Disruptor ring), so that a short-lived process such as a CLI
+     * sync overlaps that cold start with its own start instead of paying for it in the middle of the session. Touches
+     * no volume and no peer. The future completes when it is done, exceptionally when a part failed.
+     */
+    public static CompletableFuture<Void> warmUp() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try (Transport scratch = new Transport(1)) {
+                WarmUp.all(scratch, Volume.DEFAULT_BLOCK_SIZE_BYTES);
+                done.complete(null);
+            } catch (RuntimeException | Error e) {
+                done.completeExceptionally(e);
+            }
+        }, "vantage-warm-up");
+        thread.setDaemon(true);
+        thread.start();
+        return done;
     }
 
     /** An engine for site {@code siteId} using the system clock. */
@@ -156,6 +179,11 @@ public final class ReplicationEngine implements AutoCloseable {
             @Override
             public CompletableFuture<Void> release(String resourceId) {
                 return server.release(resourceId);
+            }
+
+            @Override
+            public CompletableFuture<Void> preload(Path volumeFile, int blockSizeBytes) {
+                return server.preload(volumeFile, blockSizeBytes);
             }
 
             @Override

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +18,7 @@ import dev.vantage.config.InterSiteTls;
 import dev.vantage.replication.MirrorProgress;
 import dev.vantage.replication.ReceiverEndpoint;
 import dev.vantage.replication.ReplicationEngine;
+import dev.vantage.replication.Volume;
 
 /** {@code vantage receive}: a replication receiver that stores every resource sent to it in one volume file. */
 @Command(name = "receive", mixinStandardHelpOptions = true,
@@ -46,6 +48,20 @@ final class ReceiveCommand implements Callable<Integer> {
         }
         try (ReplicationEngine engine = created) {
             ReceiverEndpoint endpoint = engine.startReceiver(address, resourceId -> volume);
+            // Ready before saying so: the first session finds the volume open and scanned and the code warm.
+            try {
+                endpoint.preload(volume, Volume.DEFAULT_BLOCK_SIZE_BYTES).get();
+            } catch (ExecutionException e) {
+                System.err.println("receive: --volume: " + volume + ": " + e.getCause().getMessage()
+                        + " (expected: a file it can open as a volume)");
+                return VantageCli.EXIT_INVALID_INPUT;
+            }
+            try {
+                ReplicationCliSupport.warmUp().get();
+            } catch (ExecutionException e) {
+                System.err.println("receive: warm-up failed, the first session may fail the same way: "
+                        + e.getCause());
+            }
             System.err.println("receive: listening on " + endpoint.address().getHostString() + ":"
                     + endpoint.address().getPort()
                     + (tls == null ? " (plaintext)" : " (mutual TLS, peers must chain to "

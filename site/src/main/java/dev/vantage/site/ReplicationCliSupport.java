@@ -2,13 +2,41 @@ package dev.vantage.site;
 
 import java.net.InetSocketAddress;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 
+import dev.vantage.replication.ReplicationEngine;
 import dev.vantage.replication.SyncProgress;
 
-/** Parsing and progress formatting shared by the replication commands. Stateless. */
+/**
+ * Parsing, progress formatting and the cold-start warm-up shared by the replication commands. Stateless but for the
+ * warm-up future, written once by {@code main} before any command runs.
+ */
 final class ReplicationCliSupport {
 
+    private static volatile CompletableFuture<Void> warmUp;
+
     private ReplicationCliSupport() {
+    }
+
+    /**
+     * Called by {@code main} before parsing: for {@code replicate} and {@code receive}, starts
+     * {@link ReplicationEngine#warmUp()} so that the cold start of the replication code (a large part of a short
+     * sync's time) overlaps the JVM's own start, option parsing, opening the volume and connecting.
+     */
+    static void warmUpFor(String[] args) {
+        if (args.length > 0 && (args[0].equals("replicate") || args[0].equals("receive"))) {
+            warmUp = ReplicationEngine.warmUp();
+        }
+    }
+
+    /** The warm-up {@link #warmUpFor} started, or a new one (commands run without {@code main}, as in tests). */
+    static CompletableFuture<Void> warmUp() {
+        CompletableFuture<Void> started = warmUp;
+        if (started == null) {
+            started = ReplicationEngine.warmUp();
+            warmUp = started;
+        }
+        return started;
     }
 
     /** Parses {@code host:port} (port 0 allowed when {@code allowAnyPort}). */

@@ -30,6 +30,7 @@ public final class VantageCli implements Callable<Integer> {
     public static final int EXIT_USAGE = 2;
 
     public static void main(String[] args) {
+        ReplicationCliSupport.warmUpFor(args);
         System.exit(execute(args));
     }
 

@@ -99,6 +99,8 @@ public final class ReceiverServer implements AutoCloseable {
     private final Counters counters = new Counters();
     private final Map<String, ResourceState> resources = new HashMap<>();
     private final Map<String, MirrorProgress> snapshots = new ConcurrentHashMap<>();
+    /** Volumes {@link #preload} opened and scanned before their first session, by absolute path. */
+    private final Map<Path, Volume> preloaded = new ConcurrentHashMap<>();
     private Disruptor<InboundEvent> disruptor;
     private RingBuffer<InboundEvent> ring;
     private Channel serverChannel;
@@ -195,6 +197,47 @@ public final class ReceiverServer implements AutoCloseable {
     }
 
     /**
+     * Opens the volume file {@code volumeFile} with blocks of {@code blockSizeBytes} and brings its manifest up to
+     * date now, on the applier, so that the first session that writes to that file (with that block size) finds it
+     * ready instead of opening and scanning it between its HELLO and READY. The future completes when it is done.
+     */
+    public CompletableFuture<Void> preload(Path volumeFile, int blockSizeBytes) {
+        Path key = volumeFile.toAbsolutePath().normalize();
+        return onApplier(() -> {
+            if (!preloaded.containsKey(key)) {
+                Volume volume = Volume.open(key, blockSizeBytes, null);
+                try {
+                    volume.scan();
+                } catch (IOException | RuntimeException e) {
+                    volume.close();
+                    throw e;
+                }
+                preloaded.put(key, volume);
+            }
+        });
+    }
+
+    /** The volume {@link #preload} opened for {@code file}, when its block size fits, else a newly opened one. */
+    private Volume openVolume(Path file, int blockSizeBytes) throws IOException {
+        Volume ready = preloaded.remove(file.toAbsolutePath().normalize());
+        if (ready != null && ready.blockSizeBytes() == blockSizeBytes) {
+            return ready;
+        }
+        if (ready != null) {
+            ready.close();
+        }
+        return Volume.open(file, blockSizeBytes, null);
+    }
+
+    /** Closes the volume {@link #preload} opened for {@code file}, if any (the file is about to be opened or deleted). */
+    private void dropPreloaded(Path file) throws IOException {
+        Volume ready = preloaded.remove(file.toAbsolutePath().normalize());
+        if (ready != null) {
+            ready.close();
+        }
+    }
+
+    /**
      * Raises the minimum epoch of {@code resourceId} (after a promotion): sessions and frames of older epochs are
      * refused from now on. Applied by the applier thread; the future completes once it is durable.
      */
@@ -222,6 +265,7 @@ public final class ReceiverServer implements AutoCloseable {
                 resources.values().removeIf(rs -> rs.resourceId.equals(resourceId) && dropped.add(rs));
             }
             Path file = volumeResolver.apply(resourceId).toAbsolutePath();
+            dropPreloaded(file);
             boolean shared = false;
             for (ResourceState rs : dropped) {
                 snapshots.remove(rs.key);
@@ -533,6 +577,7 @@ public final class ReceiverServer implements AutoCloseable {
                     rs.volume.close();
                 }
                 if (multiMaster) {
+                    dropPreloaded(volumeResolver.apply(id));
                     try {
                         rs.volume = replicaVolumes.open(id, volumeResolver.apply(id), blockSize);
                     } catch (IllegalArgumentException e) {
@@ -542,7 +587,7 @@ public final class ReceiverServer implements AutoCloseable {
                     }
                     rs.sharedVolume = true;
                 } else {
-                    rs.volume = Volume.open(volumeResolver.apply(id), blockSize, null);
+                    rs.volume = openVolume(volumeResolver.apply(id), blockSize);
                     rs.sharedVolume = false;
                 }
                 rs.progressFile.close();
@@ -1093,5 +1138,9 @@ public final class ReceiverServer implements AutoCloseable {
                 rs.progressFile.close();
             }
         }
+        for (Volume volume : preloaded.values()) {
+            volume.close();
+        }
+        preloaded.clear();
     }
 }
