@@ -45,6 +45,8 @@ import dev.vantage.replication.internal.WarmUp;
  */
 public final class ReplicationEngine implements AutoCloseable {
 
+    private static final String NETTY_JFR_PROPERTY = "io.netty.jfr.enabled";
+
     private final String siteId;
     private final Clock clock;
     private final Transport transport;
@@ -76,16 +78,34 @@ public final class ReplicationEngine implements AutoCloseable {
 
     /**
      * Starts running, on a daemon thread, the code the first sync or received session of this process needs (frame
-     * codec, a loopback exchange over a throw-away transport, block hashes and compression of
-     * {@link Volume#DEFAULT_BLOCK_SIZE_BYTES} blocks, a Disruptor ring), so that a short-lived process such as a CLI
+     * codec, block hashes and compression of {@link Volume#DEFAULT_BLOCK_SIZE_BYTES} blocks, a Disruptor ring and,
+     * when {@code receiving}, a loopback exchange of frames over a throw-away transport), so that a short-lived process such as a CLI
      * sync overlaps that cold start with its own start instead of paying for it in the middle of the session. Touches
      * no volume and no peer. The future completes when it is done, exceptionally when a part failed.
+     *
+     * <p>For the processes of a CLI command: it also switches, for the whole process, Chronicle's POSIX binding
+     * (never used by the frame codec) to its no-op version and Netty's allocator events for Java Flight Recorder off
+     * (unless {@code -Dio.netty.jfr.enabled} was given), before either initialises.
      */
-    public static CompletableFuture<Void> warmUp() {
+    public static CompletableFuture<Void> warmUp(boolean receiving) {
+        // Chronicle's first use would bind its POSIX API through jnr-ffi, which generates native stubs at run time
+        // (about a quarter of a second of CPU); frames need none of it. Set before any Chronicle class initialises.
+        net.openhft.posix.PosixAPI.useNoOpPosixApi();
+        // Netty's allocator would load Java Flight Recorder's event classes (a tenth of a second) for events only a
+        // recording shows; set before Netty initialises, unless the process was started with the property.
+        if (System.getProperty(NETTY_JFR_PROPERTY) == null) {
+            System.setProperty(NETTY_JFR_PROPERTY, "false");
+        }
         CompletableFuture<Void> done = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
-            try (Transport scratch = new Transport(1)) {
-                WarmUp.all(scratch, Volume.DEFAULT_BLOCK_SIZE_BYTES);
+            try {
+                if (receiving) {
+                    try (Transport scratch = new Transport(1)) {
+                        WarmUp.all(scratch, Volume.DEFAULT_BLOCK_SIZE_BYTES);
+                    }
+                } else {
+                    WarmUp.all(null, Volume.DEFAULT_BLOCK_SIZE_BYTES);
+                }
                 done.complete(null);
             } catch (RuntimeException | Error e) {
                 done.completeExceptionally(e);

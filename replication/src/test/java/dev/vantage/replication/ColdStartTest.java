@@ -24,13 +24,14 @@ class ColdStartTest {
     Path dir;
 
     @Test
-    void shouldCompleteTheWarmUpAndLeaveNoFileBehind() throws Exception {
+    void shouldCompleteTheSendingAndReceivingWarmUpsAndLeaveNoFileBehind() throws Exception {
         Path cwd = Path.of("").toAbsolutePath();
         long before;
         try (var files = Files.list(cwd)) {
             before = files.count();
         }
-        ReplicationEngine.warmUp().get(60, TimeUnit.SECONDS);
+        ReplicationEngine.warmUp(false).get(60, TimeUnit.SECONDS);
+        ReplicationEngine.warmUp(true).get(60, TimeUnit.SECONDS);
         try (var files = Files.list(cwd)) {
             assertThat(files.count()).isEqualTo(before);
         }

@@ -57,7 +57,7 @@ final class ReceiveCommand implements Callable<Integer> {
                 return VantageCli.EXIT_INVALID_INPUT;
             }
             try {
-                ReplicationCliSupport.warmUp().get();
+                ReplicationCliSupport.receivingWarmUp().get();
             } catch (ExecutionException e) {
                 System.err.println("receive: warm-up failed, the first session may fail the same way: "
                         + e.getCause());

@@ -15,6 +15,7 @@ import com.lmax.disruptor.dsl.ProducerType;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -31,26 +32,35 @@ import io.netty.channel.SimpleChannelInboundHandler;
  */
 public final class WarmUp {
 
-    /** Enough 64 KiB blocks for the JIT to compile the hash loops (on-stack replacement needs ~60 000 loops). */
-    private static final int HASH_ROUNDS = 96;
-    private static final int INDEX_ENTRIES = 20_000;
+    /**
+     * Hashes of 4 KiB the JIT compiles the hash functions after (a few hundred calls); short inputs take the same
+     * long-input code as whole blocks, at a tenth of the interpreter's time.
+     */
+    private static final int HASH_ROUNDS = 400;
+    private static final int HASH_ROUND_BYTES = 4096;
+    /** Whole blocks hashed after that, through the compiled code. */
+    private static final int BLOCK_ROUNDS = 4;
+    private static final int INDEX_ENTRIES = 4_000;
     private static final long EXCHANGE_TIMEOUT_SECONDS = 10;
 
     private WarmUp() {
     }
 
     /**
-     * Everything a session touches that is not tied to a volume or a peer: frame codec, a loopback exchange of
-     * frames over {@code transport}, hashes and compression of blocks of {@code blockSizeBytes}, the hash index and a
-     * Disruptor ring.
+     * Everything a session touches that is not tied to a volume or a peer, in the order a sender needs it: frame
+     * codec, the hash index, hashes and compression of blocks of {@code blockSizeBytes}, a Disruptor ring and, when
+     * {@code transport} is not null, a loopback exchange of frames over it (the accept path a receiver needs; a
+     * sender's own connection warms its connect path earlier than a warm-up could).
      *
      * @throws IllegalStateException when a part fails (the process would fail the same way in its first session)
      */
     public static void all(Transport transport, int blockSizeBytes) {
         FrameCodec.warmUp();
-        exchange(transport);
         blocks(blockSizeBytes);
         pipeline();
+        if (transport != null) {
+            exchange(transport);
+        }
     }
 
     /** Hashes (XXH3-128 and the sub-block XXH3-64), compresses and decompresses blocks of {@code blockSizeBytes}. */
@@ -63,14 +73,27 @@ public final class WarmUp {
             // Half random, half runs of one byte: both branches of the compressors run.
             raw.putLong(i, i < blockSizeBytes / 2 ? random.nextLong() : (i / 512) * 0x0101010101010101L);
         }
+        // The hash index first: the first session builds one from the peer's manifest before its first block.
+        HashIndex index = new HashIndex(INDEX_ENTRIES);
+        for (int i = 1; i <= INDEX_ENTRIES; i++) {
+            index.put(i * 0x9E3779B97F4A7C15L, i, i);
+        }
+        for (int i = 1; i <= INDEX_ENTRIES; i++) {
+            if (index.get(i * 0x9E3779B97F4A7C15L, i) != i) {
+                throw new IllegalStateException("warm-up: hash index lost entry " + i);
+            }
+        }
         long[] hash = new long[2];
-        int subBlockBytes = BlockHasher.subBlockBytes(blockSizeBytes);
-        long sink = 0;
+        int shortBytes = Math.min(HASH_ROUND_BYTES, blockSizeBytes);
         for (int round = 0; round < HASH_ROUNDS; round++) {
+            BlockHasher.hash(raw, (round * 8) % (blockSizeBytes - shortBytes + 1), shortBytes, hash);
+            BlockHasher.hash64(raw, (round * 8) % (blockSizeBytes - shortBytes + 1), shortBytes);
+        }
+        int subBlockBytes = BlockHasher.subBlockBytes(blockSizeBytes);
+        for (int round = 0; round < BLOCK_ROUNDS; round++) {
             BlockHasher.hash(raw, 0, blockSizeBytes, hash);
-            sink += hash[0] ^ hash[1];
             for (int at = 0; at + subBlockBytes <= blockSizeBytes; at += subBlockBytes) {
-                sink += BlockHasher.hash64(raw, at, subBlockBytes);
+                BlockHasher.hash64(raw, at, subBlockBytes);
             }
         }
         BlockCompressor compressor = new BlockCompressor();
@@ -82,15 +105,8 @@ public final class WarmUp {
                         + "-byte block");
             }
         }
-        HashIndex index = new HashIndex(INDEX_ENTRIES);
-        for (int i = 1; i <= INDEX_ENTRIES; i++) {
-            index.put(i * 0x9E3779B97F4A7C15L, sink + i, i);
-        }
-        for (int i = 1; i <= INDEX_ENTRIES; i++) {
-            if (index.get(i * 0x9E3779B97F4A7C15L, sink + i) != i) {
-                throw new IllegalStateException("warm-up: hash index lost entry " + i);
-            }
-        }
+        // The buffers frames are encoded into come from the default allocator: build its pools now.
+        ByteBufAllocator.DEFAULT.directBuffer(blockSizeBytes).release();
     }
 
     /** Starts, feeds and halts a small Disruptor ring like the sender's and the receiver's. */
