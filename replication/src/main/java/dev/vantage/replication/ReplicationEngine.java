@@ -12,15 +12,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 import dev.vantage.config.InterSiteTls;
+import dev.vantage.config.ReplicationMode;
 import dev.vantage.config.Schedule;
 import dev.vantage.config.ScheduleKind;
 import dev.vantage.config.TimeWindow;
@@ -46,6 +49,10 @@ import dev.vantage.replication.internal.WarmUp;
 public final class ReplicationEngine implements AutoCloseable {
 
     private static final String NETTY_JFR_PROPERTY = "io.netty.jfr.enabled";
+    /** Blocks of the receiver's rehearsal volume (16 MiB), and how many of them its delta patches. */
+    private static final int REHEARSAL_BLOCKS = 256;
+    private static final int REHEARSAL_CHANGED_BLOCKS = 224;
+    private static final long REHEARSAL_TIMEOUT_SECONDS = 60;
 
     private final String siteId;
     private final Clock clock;
@@ -79,9 +86,10 @@ public final class ReplicationEngine implements AutoCloseable {
     /**
      * Starts running, on a daemon thread, the code the first sync or received session of this process needs (frame
      * codec, block hashes and compression of {@link Volume#DEFAULT_BLOCK_SIZE_BYTES} blocks, a Disruptor ring and,
-     * when {@code receiving}, a loopback exchange of frames over a throw-away transport), so that a short-lived process such as a CLI
+     * when {@code receiving}, a full and a delta sync of a throw-away volume in a temporary directory to a receiver of
+     * a throw-away engine over loopback), so that a short-lived process such as a CLI
      * sync overlaps that cold start with its own start instead of paying for it in the middle of the session. Touches
-     * no volume and no peer. The future completes when it is done, exceptionally when a part failed.
+     * none of the caller's volumes and no other process. The future completes when it is done, exceptionally when a part failed.
      *
      * <p>For the processes of a CLI command: it also switches, for the whole process, Chronicle's POSIX binding
      * (never used by the frame codec) to its no-op version and Netty's allocator events for Java Flight Recorder off
@@ -99,21 +107,65 @@ public final class ReplicationEngine implements AutoCloseable {
         CompletableFuture<Void> done = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
             try {
+                WarmUp.all(Volume.DEFAULT_BLOCK_SIZE_BYTES);
                 if (receiving) {
-                    try (Transport scratch = new Transport(1)) {
-                        WarmUp.all(scratch, Volume.DEFAULT_BLOCK_SIZE_BYTES);
-                    }
-                } else {
-                    WarmUp.all(null, Volume.DEFAULT_BLOCK_SIZE_BYTES);
+                    rehearse();
                 }
                 done.complete(null);
-            } catch (RuntimeException | Error e) {
+            } catch (IOException | ExecutionException | TimeoutException | RuntimeException | Error e) {
+                done.completeExceptionally(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 done.completeExceptionally(e);
             }
         }, "vantage-warm-up");
         thread.setDaemon(true);
         thread.start();
         return done;
+    }
+
+    /**
+     * A receiver's rehearsal: a full and then a delta sync (sub-block patches) of a throw-away volume, from and to a
+     * throw-away engine over loopback, checked block by block, so that every step of a received session (accept,
+     * HELLO to DONE, patches, fdatasync) has run and been compiled before the first real one. Deletes its files.
+     */
+    private static void rehearse() throws IOException, InterruptedException, ExecutionException, TimeoutException {
+        int blockSize = Volume.DEFAULT_BLOCK_SIZE_BYTES;
+        Path dir = java.nio.file.Files.createTempDirectory("vantage-warm-up-");
+        try {
+            Path source = dir.resolve("source.img");
+            Path mirror = dir.resolve("mirror.img");
+            java.nio.ByteBuffer content = java.nio.ByteBuffer.allocate(REHEARSAL_BLOCKS * blockSize);
+            for (int at = 0; at < content.capacity(); at += 4096) {
+                // Every 4 KiB stamped: no two blocks alike (no references), and patches change whole sub-blocks.
+                content.putLong(at, 0x9E3779B97F4A7C15L * (at + 1));
+            }
+            java.nio.file.Files.write(source, content.array());
+            try (ReplicationEngine engine = new ReplicationEngine("warm-up", Clock.systemUTC(), null)) {
+                ReceiverEndpoint receiver = engine.startReceiver(
+                        new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), id -> mirror);
+                SyncRequest request = SyncRequest.of("warm-up", source, "warm-up", receiver.address())
+                        .withAttempts(1, 0);
+                engine.sync(request).get(REHEARSAL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                Volume volume = engine.volume(source, blockSize, null);
+                byte[] change = new byte[64];
+                for (int b = 0; b < REHEARSAL_CHANGED_BLOCKS; b++) {
+                    java.util.Arrays.fill(change, (byte) (b + 1));
+                    volume.write((long) b * blockSize + 4096L * (b % 16) + 8, change, 0, change.length);
+                }
+                engine.sync(request.withMode(ReplicationMode.DELTA)).get(REHEARSAL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            }
+            VerifyResult check = Volumes.verify(source, mirror, blockSize);
+            if (!check.identical()) {
+                throw new IllegalStateException("warm-up: the rehearsal's mirror differs from its source: " + check);
+            }
+        } finally {
+            try (var paths = java.nio.file.Files.walk(dir)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.deleteIfExists(p);
+                }
+            }
+        }
     }
 
     /** An engine for site {@code siteId} using the system clock. */

@@ -1,9 +1,7 @@
 package dev.vantage.replication.internal;
 
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -12,15 +10,7 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.SimpleChannelInboundHandler;
 
 /**
  * Runs the code a replication session needs once, on throw-away data, so that a short-lived process (a CLI sync, a
@@ -41,26 +31,22 @@ public final class WarmUp {
     /** Whole blocks hashed after that, through the compiled code. */
     private static final int BLOCK_ROUNDS = 4;
     private static final int INDEX_ENTRIES = 4_000;
-    private static final long EXCHANGE_TIMEOUT_SECONDS = 10;
+    private static final long RING_TIMEOUT_SECONDS = 10;
 
     private WarmUp() {
     }
 
     /**
      * Everything a session touches that is not tied to a volume or a peer, in the order a sender needs it: frame
-     * codec, the hash index, hashes and compression of blocks of {@code blockSizeBytes}, a Disruptor ring and, when
-     * {@code transport} is not null, a loopback exchange of frames over it (the accept path a receiver needs; a
-     * sender's own connection warms its connect path earlier than a warm-up could).
+     * codec, the hash index, hashes and compression of blocks of {@code blockSizeBytes}, a Disruptor ring. (A sender's
+     * own connection warms its connect path earlier than a warm-up could.)
      *
      * @throws IllegalStateException when a part fails (the process would fail the same way in its first session)
      */
-    public static void all(Transport transport, int blockSizeBytes) {
+    public static void all(int blockSizeBytes) {
         FrameCodec.warmUp();
         blocks(blockSizeBytes);
         pipeline();
-        if (transport != null) {
-            exchange(transport);
-        }
     }
 
     /** Hashes (XXH3-128 and the sub-block XXH3-64), compresses and decompresses blocks of {@code blockSizeBytes}. */
@@ -125,97 +111,10 @@ public final class WarmUp {
             ring.get(seq)[0] = i;
             ring.publish(seq);
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(EXCHANGE_TIMEOUT_SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(RING_TIMEOUT_SECONDS);
         while (seen.get() != 136 && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
         disruptor.halt();
-    }
-
-    /**
-     * Connects to a loopback listener of {@code transport}, sends a frame with a payload and waits for its echo: the
-     * accept, connect, framing and codec paths of both sides. Plaintext, whatever the transport's TLS.
-     */
-    public static void exchange(Transport transport) {
-        AtomicLong wireBytes = new AtomicLong();
-        CompletableFuture<Long> echoed = new CompletableFuture<>();
-        Channel server = null;
-        Channel client = null;
-        try {
-            server = new ServerBootstrap().group(transport.group()).channel(transport.serverChannel())
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            Transport.initPipeline(ch.pipeline(), wireBytes, new Echo(null));
-                        }
-                    }).bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
-            client = new Bootstrap().group(transport.group()).channel(transport.socketChannel())
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            Transport.initPipeline(ch.pipeline(), wireBytes, new Echo(echoed));
-                        }
-                    }).connect(server.localAddress()).syncUninterruptibly().channel();
-            Frame frame = new Frame().reset(FrameType.MANIFEST).resourceId("warm-up");
-            frame.sequence = 7;
-            ByteBuffer payload = ByteBuffer.allocateDirect(4096);
-            client.writeAndFlush(new FrameCodec().encode(frame, payload, payload.capacity(), client.alloc()));
-            long sequence = echoed.get(EXCHANGE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            if (sequence != 7) {
-                throw new IllegalStateException("warm-up: loopback echo of sequence " + sequence + " (expected: 7)");
-            }
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("warm-up: loopback exchange failed: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("warm-up: interrupted", e);
-        } finally {
-            if (client != null) {
-                client.close().syncUninterruptibly();
-            }
-            if (server != null) {
-                server.close().syncUninterruptibly();
-            }
-        }
-    }
-
-    /** Server side: answers each frame with the same frame; client side: completes with the echoed sequence. */
-    private static final class Echo extends SimpleChannelInboundHandler<ByteBuf> {
-        private final FrameCodec codec = new FrameCodec();
-        private final Frame frame = new Frame();
-        private final CompletableFuture<Long> echoed;
-
-        Echo(CompletableFuture<Long> echoed) {
-            this.echoed = echoed;
-        }
-
-        @Override
-        protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) throws FrameCodec.CorruptFrameException {
-            codec.decode(msg, frame);
-            try {
-                if (echoed != null) {
-                    echoed.complete(frame.sequence);
-                } else {
-                    ByteBuffer payload = frame.payload == null ? null : frame.payload.nioBuffer();
-                    int length = payload == null ? 0 : payload.remaining();
-                    ctx.writeAndFlush(codec.encode(frame, payload == null ? null : payload.slice(), length, ctx.alloc()));
-                }
-            } finally {
-                if (frame.payload != null) {
-                    frame.payload.release();
-                    frame.payload = null;
-                }
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (echoed != null) {
-                echoed.completeExceptionally(cause);
-            }
-            ctx.close();
-        }
     }
 }
