@@ -33,6 +33,7 @@ load() { uptime | sed 's/.*load average: //'; }
 
 echo "# replication-vs-rsync: ${size_mib} MiB volume, ${reps} repetition(s), work dir $work (disk) and $shm (tmpfs), $(nproc) cores, no pinning, load $(load)" >&2
 (cd "$root" && ./vantage version >/dev/null)
+echo "# jvm: $(command -v java) ($(java -version 2>&1 | head -1)); every Vantage process runs on it" >&2
 jar="$root/site/target/vantage.jar"
 if [ ! -f "$root/perf/target/benchmarks.jar" ] || [ -n "$(find "$root/replication/src" "$root/perf/src" -name '*.java' -newer "$root/perf/target/benchmarks.jar" -print -quit)" ]; then
   (cd "$root" && mvn -B -q -o -DskipTests package -pl perf -am >&2 || mvn -B -q -DskipTests package -pl perf -am >&2)

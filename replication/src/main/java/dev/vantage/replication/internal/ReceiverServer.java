@@ -617,8 +617,9 @@ public final class ReceiverServer implements AutoCloseable {
                 int count = (int) Math.min(MANIFEST_CHUNK_BLOCKS, blocks - first);
                 volume.manifestHashes(first, count, hashes);
                 chunk.clear();
+                // One bulk copy (the chunk is little-endian like the wire), then the index.
+                chunk.asLongBuffer().put(hashes, 0, 2 * count);
                 for (int k = 0; k < count; k++) {
-                    chunk.putLong(hashes[2 * k]).putLong(hashes[2 * k + 1]);
                     s.index.put(hashes[2 * k], hashes[2 * k + 1], first + k);
                 }
                 reply.reset(FrameType.MANIFEST).resourceId(id);
