@@ -53,6 +53,8 @@ public final class ReplicationEngine implements AutoCloseable {
     private static final int REHEARSAL_BLOCKS = 256;
     private static final int REHEARSAL_CHANGED_BLOCKS = 224;
     private static final long REHEARSAL_TIMEOUT_SECONDS = 60;
+    /** Held so that the level {@link #warmUp} sets stays set (java.util.logging keeps loggers weakly). */
+    private static volatile java.util.logging.Logger chronicleLogger;
 
     private final String siteId;
     private final Clock clock;
@@ -93,7 +95,8 @@ public final class ReplicationEngine implements AutoCloseable {
      *
      * <p>For the processes of a CLI command: it also switches, for the whole process, Chronicle's POSIX binding
      * (never used by the frame codec) to its no-op version and Netty's allocator events for Java Flight Recorder off
-     * (unless {@code -Dio.netty.jfr.enabled} was given), before either initialises.
+     * (unless {@code -Dio.netty.jfr.enabled} was given), before either initialises, and Chronicle's logging below
+     * warnings off.
      */
     public static CompletableFuture<Void> warmUp(boolean receiving) {
         // Chronicle's first use would bind its POSIX API through jnr-ffi, which generates native stubs at run time
@@ -107,6 +110,11 @@ public final class ReplicationEngine implements AutoCloseable {
         CompletableFuture<Void> done = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
             try {
+                // Chronicle's "loaded from" notice is noise on a command's terminal, and formatting it costs a cold
+                // JVM some 40 ms; its warnings still show. Here rather than on the caller's thread: the logging
+                // set-up is not free either.
+                chronicleLogger = java.util.logging.Logger.getLogger("net.openhft");
+                chronicleLogger.setLevel(java.util.logging.Level.WARNING);
                 WarmUp.all(Volume.DEFAULT_BLOCK_SIZE_BYTES);
                 if (receiving) {
                     rehearse();

@@ -14,8 +14,6 @@ import dev.vantage.replication.SyncProgress;
 final class ReplicationCliSupport {
 
     private static volatile CompletableFuture<Void> warmUp;
-    /** Held so that its level stays set (java.util.logging keeps loggers weakly). */
-    private static final java.util.logging.Logger CHRONICLE = java.util.logging.Logger.getLogger("net.openhft");
 
     private ReplicationCliSupport() {
     }
@@ -27,9 +25,6 @@ final class ReplicationCliSupport {
      */
     static void warmUpFor(String[] args) {
         if (args.length > 0 && (args[0].equals("replicate") || args[0].equals("receive"))) {
-            // Chronicle's "loaded from" notice is noise on a command's terminal, and formatting it costs a cold JVM
-            // some 40 ms; its warnings still show.
-            CHRONICLE.setLevel(java.util.logging.Level.WARNING);
             warmUp = ReplicationEngine.warmUp(args[0].equals("receive"));
         }
     }
