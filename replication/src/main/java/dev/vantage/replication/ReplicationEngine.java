@@ -108,30 +108,25 @@ public final class ReplicationEngine implements AutoCloseable {
             System.setProperty(NETTY_JFR_PROPERTY, "false");
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        // A class, not a lambda: the caller's thread would otherwise bootstrap the lambda machinery first (some 40 ms
-        // of a cold JVM on the path of its own start-up); the warm-up thread pays for it instead.
-        Thread thread = new Thread("vantage-warm-up") {
-            @Override
-            public void run() {
-                try {
-                    // Chronicle's "loaded from" notice is noise on a command's terminal, and formatting it costs
-                    // a cold JVM some 40 ms; its warnings still show. Here rather than on the caller's thread: the
-                    // logging set-up is not free either.
-                    chronicleLogger = java.util.logging.Logger.getLogger("net.openhft");
-                    chronicleLogger.setLevel(java.util.logging.Level.WARNING);
-                    WarmUp.all(Volume.DEFAULT_BLOCK_SIZE_BYTES);
-                    if (receiving) {
-                        rehearse();
-                    }
-                    done.complete(null);
-                } catch (IOException | ExecutionException | TimeoutException | RuntimeException | Error e) {
-                    done.completeExceptionally(e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    done.completeExceptionally(e);
+        Thread thread = new Thread(() -> {
+            try {
+                // Chronicle's "loaded from" notice is noise on a command's terminal, and formatting it costs a cold
+                // JVM some 40 ms; its warnings still show. Here rather than on the caller's thread: the logging
+                // set-up is not free either.
+                chronicleLogger = java.util.logging.Logger.getLogger("net.openhft");
+                chronicleLogger.setLevel(java.util.logging.Level.WARNING);
+                WarmUp.all(Volume.DEFAULT_BLOCK_SIZE_BYTES);
+                if (receiving) {
+                    rehearse();
                 }
+                done.complete(null);
+            } catch (IOException | ExecutionException | TimeoutException | RuntimeException | Error e) {
+                done.completeExceptionally(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                done.completeExceptionally(e);
             }
-        };
+        }, "vantage-warm-up");
         thread.setDaemon(true);
         thread.start();
         return done;
