@@ -110,9 +110,9 @@ public final class ReplicationEngine implements AutoCloseable {
         CompletableFuture<Void> done = new CompletableFuture<>();
         Thread thread = new Thread(() -> {
             try {
-                // Chronicle's "loaded from" notice is noise on a command's terminal, and formatting it costs a cold
-                // JVM some 40 ms; its warnings still show. Here rather than on the caller's thread: the logging
-                // set-up is not free either.
+                // Chronicle's "loaded from" notice is noise on a command's terminal, and formatting it loads the
+                // date and time-zone classes (tens of ms in a cold JVM); its warnings still show. On this thread
+                // rather than the caller's: setting up java.util.logging is not free either.
                 chronicleLogger = java.util.logging.Logger.getLogger("net.openhft");
                 chronicleLogger.setLevel(java.util.logging.Level.WARNING);
                 WarmUp.all(Volume.DEFAULT_BLOCK_SIZE_BYTES);

@@ -23,8 +23,8 @@ import io.netty.buffer.ByteBufAllocator;
 public final class WarmUp {
 
     /**
-     * Hashes of 4 KiB the JIT compiles the hash functions after (a few hundred calls); short inputs take the same
-     * long-input code as whole blocks, at a tenth of the interpreter's time.
+     * Hashes of 4 KiB after which the JIT has compiled the hash functions (it compiles a method after a few hundred
+     * calls); 4 KiB inputs run the same long-input code as whole blocks, with less time in the interpreter.
      */
     private static final int HASH_ROUNDS = 400;
     private static final int HASH_ROUND_BYTES = 4096;
