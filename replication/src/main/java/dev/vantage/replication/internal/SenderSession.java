@@ -15,7 +15,6 @@ import java.util.concurrent.locks.LockSupport;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.netty.bootstrap.Bootstrap;
@@ -94,15 +93,21 @@ public final class SenderSession {
     private static final long FLUSH_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long STALL_ABORT_NANOS = TimeUnit.SECONDS.toNanos(30);
     /**
-     * Stages wait by yielding a few times, then parking: Disruptor's blocking strategy busy-spins while a stage waits
-     * for the stage before it, which on a 2-core machine steals the CPU that stage needs (it cost 7 s of CPU per
-     * 256 MiB).
+     * Stages wait with {@link BackoffWaitStrategy}: Disruptor's blocking strategy busy-spins while a stage waits for
+     * the stage before it, which on a 2-core machine steals the CPU that stage needs (it cost 7 s of CPU per 256 MiB),
+     * and a short fixed park wakes every stage tens of thousands of times a second.
      */
-    private static final int WAIT_YIELDS = 10;
-    private static final long WAIT_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
     private static final long PRODUCER_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
     /** Socket backlog above which the link, not the CPU, is the limit, so compressing blocks pays. */
     private static final long COMPRESS_BACKLOG_BYTES = 1L << 20;
+    /**
+     * Compression pays only when the compressor is at least this many times faster than the link drains: it costs
+     * CPU at both ends (decompression, a core shared with the network stack), and a link that fast is not the limit.
+     */
+    private static final double COMPRESS_MARGIN = 2.0;
+    /** While compression does not pay, one block in this many is still compressed to keep the speed estimate fresh. */
+    private static final int PROBE_EVERY_BLOCKS = 64;
+    private static final long DRAIN_SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /** Longest run of blocks sent raw without trying to compress after blocks that did not compress. */
     private static final int MAX_INCOMPRESSIBLE_SKIP = 16;
     /** Most blocks of one session that are sent as sub-block patches; the rest go whole. */
@@ -209,7 +214,7 @@ public final class SenderSession {
                         Thread t = new Thread(r, "vantage-sender-" + request.resourceId());
                         t.setDaemon(true);
                         return t;
-                    }, ProducerType.SINGLE, new SleepingWaitStrategy(WAIT_YIELDS, WAIT_PARK_NANOS));
+                    }, ProducerType.SINGLE, new BackoffWaitStrategy());
             disruptor.setDefaultExceptionHandler(new AbortingExceptionHandler());
             SendStage sendStage = new SendStage(lastDurable);
             disruptor.handleEventsWith(new ReadHashStage()).then(new DedupCompressStage()).then(sendStage);
@@ -524,13 +529,14 @@ public final class SenderSession {
         private int failStreak;
         private boolean lastTried;
         private boolean lastCompressed;
+        /** EWMA of the compressor's speed (input bytes per ns), 0 until measured; dedup stage only. */
+        private double compressBytesPerNano;
+        /** EWMA of the socket's drain rate (bytes per ns), 0 until measured. */
+        private double drainBytesPerNano;
+        private long drainSampleNanos;
+        private long drainSampleBytes;
+        private int sinceProbe;
 
-        /**
-         * Whether to try compressing the next block: only when compression can pay, i.e. the link is the limit
-         * (a throttle, or a socket backlog: blocks are produced faster than the link drains them) or the session is
-         * small (its CPU cost is negligible and its bytes are what counts), and not while a run of blocks did not
-         * compress (after two failures in a row, skipped for 1, 2, 4.. up to 16 blocks between tries).
-         */
         /**
          * Stages in {@code event.patch} the sub-blocks whose hash differs from the destination's; false when all
          * differ (the whole block is sent) or none does (only a sub-block hash collision gets here).
@@ -558,6 +564,13 @@ public final class SenderSession {
             return true;
         }
 
+        /**
+         * Whether to try compressing the next block: only when compression can pay, i.e. the link is the limit
+         * (a throttle, or a socket backlog: blocks are produced faster than the link drains them, and the compressor
+         * is at least {@link #COMPRESS_MARGIN} times faster than that drain rate) or the session is small (its CPU
+         * cost is negligible and its bytes are what counts), and not while a run of blocks did not compress (after
+         * two failures in a row, skipped for 1, 2, 4.. up to 16 blocks between tries).
+         */
         private boolean shouldCompress() {
             if (wanted == Codec.RAW) {
                 return false;
@@ -573,11 +586,49 @@ public final class SenderSession {
                 skipRemaining--;
                 return false;
             }
-            if (!throttled && stats.bytesPlanned > SMALL_SESSION_BYTES && !linkBacklogged()) {
-                return false;
+            if (!throttled && stats.bytesPlanned > SMALL_SESSION_BYTES) {
+                if (!linkBacklogged()) {
+                    return false;
+                }
+                // Backlogged, but by a link (or receiver) faster than the compressor: compressing would make the
+                // CPU the limit. Keep one block in PROBE_EVERY_BLOCKS compressed so the speed estimate stays fresh.
+                if (compressBytesPerNano > 0 && compressBytesPerNano < COMPRESS_MARGIN * drainBytesPerNano
+                        && ++sinceProbe < PROBE_EVERY_BLOCKS) {
+                    return false;
+                }
+                sinceProbe = 0;
             }
             lastTried = true;
             return true;
+        }
+
+        /** Samples the rate at which the socket drains (bytes handed to the kernel), an EWMA over ~20 ms samples. */
+        private void sampleDrainRate() {
+            long now = System.nanoTime();
+            long elapsed = now - drainSampleNanos;
+            if (elapsed < DRAIN_SAMPLE_NANOS) {
+                return;
+            }
+            Channel ch = channel;
+            io.netty.channel.ChannelOutboundBuffer out = ch == null ? null : ch.unsafe().outboundBuffer();
+            long drained = stats.wireBytes.get() - (out == null ? 0 : out.totalPendingWriteBytes());
+            if (drainSampleNanos != 0 && drained > drainSampleBytes) {
+                double rate = (double) (drained - drainSampleBytes) / elapsed;
+                drainBytesPerNano = drainBytesPerNano == 0 ? rate : 0.7 * drainBytesPerNano + 0.3 * rate;
+            }
+            drainSampleNanos = now;
+            drainSampleBytes = drained;
+        }
+
+        private int compressTimed(BlockEvent event) {
+            long start = System.nanoTime();
+            int n = compressor.compress(wanted, event.raw, event.rawLength, event.compressed);
+            long took = System.nanoTime() - start;
+            if (took > 0) {
+                double rate = (double) event.rawLength / took;
+                compressBytesPerNano = compressBytesPerNano == 0 ? rate : 0.8 * compressBytesPerNano + 0.2 * rate;
+            }
+            return n;
         }
 
         @Override
@@ -615,7 +666,8 @@ public final class SenderSession {
                 event.codec = n > 0 ? wanted : Codec.RAW;
                 event.payloadLength = n > 0 ? n : event.patchRawLength;
             } else {
-                int n = shouldCompress() ? compressor.compress(wanted, event.raw, event.rawLength, event.compressed) : -1;
+                sampleDrainRate();
+                int n = shouldCompress() ? compressTimed(event) : -1;
                 lastCompressed = n > 0 && n < event.rawLength - event.rawLength / 16;
                 if (n > 0) {
                     event.codec = wanted;
