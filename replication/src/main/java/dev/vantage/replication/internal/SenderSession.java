@@ -146,6 +146,7 @@ public final class SenderSession {
     private int subHashesReceived;
 
     private Channel channel;
+    private final java.util.List<Thread> stageThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
     private long sourceSizeBytes;
     private final AtomicLong skipped = new AtomicLong();
     /** Full mode: the volume's size and modification time before any block was read, or null. */
@@ -213,6 +214,7 @@ public final class SenderSession {
                     r -> {
                         Thread t = new Thread(r, "vantage-sender-" + request.resourceId());
                         t.setDaemon(true);
+                        stageThreads.add(t);
                         return t;
                     }, ProducerType.SINGLE, new BackoffWaitStrategy());
             disruptor.setDefaultExceptionHandler(new AbortingExceptionHandler());
@@ -247,8 +249,26 @@ public final class SenderSession {
             if (disruptor != null) {
                 wake();
                 disruptor.halt();
+                releaseBlocks(disruptor.getRingBuffer());
             }
             channel.close().syncUninterruptibly();
+        }
+    }
+
+    /**
+     * Frees the block buffers still held by ring events once every stage thread has ended (a stage may still be
+     * using its event until then; a thread that does not end within a few seconds keeps its buffers, as freeing
+     * memory it may touch would be worse than leaking it).
+     */
+    private void releaseBlocks(RingBuffer<BlockEvent> ring) throws InterruptedException {
+        for (Thread t : stageThreads) {
+            t.join(TimeUnit.SECONDS.toMillis(5));
+            if (t.isAlive()) {
+                return;
+            }
+        }
+        for (int i = 0; i < ring.getBufferSize(); i++) {
+            ring.get(i).releaseBlock();
         }
     }
 
@@ -451,7 +471,13 @@ public final class SenderSession {
 
     /** A preallocated pipeline event: one block (or the end marker) with its buffers. */
     static final class BlockEvent {
-        final ByteBuffer raw;
+        /**
+         * The block's bytes: a view of {@link #block}. A block sent whole and raw goes to the socket in that buffer
+         * itself, without a copy.
+         */
+        ByteBuffer raw;
+        /** The buffer the block was read into, owned by the event until the send stage passes it on or frees it. */
+        ByteBuf block;
         final ByteBuffer compressed;
         final ByteBuffer patch;
         boolean isEnd;
@@ -470,7 +496,6 @@ public final class SenderSession {
         ConflictResolver.BlockVersion version;
 
         BlockEvent(int blockSizeBytes) {
-            raw = ByteBuffer.allocateDirect(blockSizeBytes);
             compressed = ByteBuffer.allocateDirect(BlockCompressor.maxCompressedLength(blockSizeBytes));
             patch = ByteBuffer.allocateDirect(blockSizeBytes);
         }
@@ -488,6 +513,15 @@ public final class SenderSession {
         void end() {
             isEnd = true;
         }
+
+        /** Frees the block's buffer unless it was passed on. */
+        void releaseBlock() {
+            if (block != null) {
+                block.release();
+                block = null;
+                raw = null;
+            }
+        }
     }
 
     private final class ReadHashStage implements EventHandler<BlockEvent> {
@@ -498,6 +532,10 @@ public final class SenderSession {
             if (event.isEnd || failure != null) {
                 return;
             }
+            event.releaseBlock();
+            int blockSize = volume.blockSizeBytes();
+            event.block = channel.alloc().directBuffer(blockSize, blockSize);
+            event.raw = event.block.nioBuffer(0, blockSize);
             event.generation = volume.writeGeneration(event.blockIndex);
             // Version before bytes: a write makes its version durable before its data, so the bytes read are never
             // older than the version sent; a write that raced the read leaves the dirty mark (generation changed).
@@ -729,6 +767,7 @@ public final class SenderSession {
         @Override
         public void onEvent(BlockEvent event, long sequence, boolean endOfBatch) throws IOException {
             if (failure != null) {
+                event.releaseBlock();
                 return;
             }
             pump();
@@ -737,6 +776,7 @@ public final class SenderSession {
                 return;
             }
             if (event.skip) {
+                event.releaseBlock();
                 skipped.incrementAndGet();
                 volume.clearDirty(request.peerId(), event.blockIndex, event.generation);
                 progress(event.rawLength);
@@ -761,11 +801,22 @@ public final class SenderSession {
             int frameBytes = payloadLength + 128;
             awaitCredit(frameBytes);
             if (failure != null) {
+                event.releaseBlock();
                 return;
             }
             long seq = ++lastSequence;
             frame.sequence = seq;
-            ByteBuf buf = codec.encode(frame, payload, payloadLength, channel.alloc());
+            ByteBuf buf;
+            if (payload == event.raw && payloadLength > 0 && event.block != null) {
+                // Sent whole and raw: the buffer the block was read into goes to the socket as it is.
+                ByteBuf block = event.block;
+                event.block = null;
+                event.raw = null;
+                buf = codec.encode(frame, block.writerIndex(payloadLength), channel.alloc());
+            } else {
+                buf = codec.encode(frame, payload, payloadLength, channel.alloc());
+                event.releaseBlock();
+            }
             bucket.acquire(buf.readableBytes());
             long now = System.nanoTime();
             if (stats.firstFrameNanos == 0) {
