@@ -730,7 +730,11 @@ public final class SenderSession {
     /** Frames and sends; owns credits, the in-flight table, resends and dirty clearing. */
     private final class SendStage implements EventHandler<BlockEvent> {
         private final FrameCodec codec = new FrameCodec();
+        /** The block frame being built: waiting for credit (FLUSH, resends) in the middle must not touch it. */
         private final Frame frame = new Frame();
+        /** FLUSH and END. */
+        private final Frame control = new Frame();
+        private final Frame resendFrame = new Frame();
         private final TokenBucket bucket = new TokenBucket(request.throttle(), clock, System::nanoTime);
         private final long[] inFlightBlock = new long[maxInFlightFrames];
         private final int[] inFlightGeneration = new int[maxInFlightFrames];
@@ -860,11 +864,11 @@ public final class SenderSession {
         }
 
         private void sendFlush() {
-            frame.reset(FrameType.FLUSH).resourceId(request.resourceId());
-            frame.epoch = request.epoch();
-            frame.sequence = lastSequence;
-            frame.value = stats.remainingBlocks;
-            channel.writeAndFlush(codec.encode(frame, channel.alloc()));
+            control.reset(FrameType.FLUSH).resourceId(request.resourceId());
+            control.epoch = request.epoch();
+            control.sequence = lastSequence;
+            control.value = stats.remainingBlocks;
+            channel.writeAndFlush(codec.encode(control, channel.alloc()));
             lastFlushSequence = lastSequence;
             lastFlushNanos = System.nanoTime();
             bytesSinceFlush = 0;
@@ -932,17 +936,17 @@ public final class SenderSession {
             BlockHasher.hash(resendRaw, 0, rawLength, hash);
             Codec wanted = codecFor(request.compression());
             int n = compressor.compress(wanted, resendRaw, rawLength, resendCompressed);
-            frame.reset(FrameType.BLOCK).resourceId(request.resourceId());
-            frame.epoch = request.epoch();
-            frame.sequence = seq;
-            frame.blockIndex = index;
-            frame.hashHigh = hash[0];
-            frame.hashLow = hash[1];
-            frame.rawLength = rawLength;
-            frame.codec = n > 0 ? wanted : Codec.RAW;
-            putVersion(frame, version);
-            ByteBuf buf = n > 0 ? codec.encode(frame, resendCompressed, n, channel.alloc())
-                    : codec.encode(frame, resendRaw, rawLength, channel.alloc());
+            resendFrame.reset(FrameType.BLOCK).resourceId(request.resourceId());
+            resendFrame.epoch = request.epoch();
+            resendFrame.sequence = seq;
+            resendFrame.blockIndex = index;
+            resendFrame.hashHigh = hash[0];
+            resendFrame.hashLow = hash[1];
+            resendFrame.rawLength = rawLength;
+            resendFrame.codec = n > 0 ? wanted : Codec.RAW;
+            putVersion(resendFrame, version);
+            ByteBuf buf = n > 0 ? codec.encode(resendFrame, resendCompressed, n, channel.alloc())
+                    : codec.encode(resendFrame, resendRaw, rawLength, channel.alloc());
             bucket.acquire(buf.readableBytes());
             unackedBytes += buf.readableBytes() - inFlightBytes[slot];
             inFlightBytes[slot] = buf.readableBytes();
@@ -952,11 +956,11 @@ public final class SenderSession {
         }
 
         private void finish() throws IOException {
-            frame.reset(FrameType.END).resourceId(request.resourceId());
-            frame.epoch = request.epoch();
-            frame.sequence = lastSequence;
-            frame.value = sourceSizeBytes;
-            channel.writeAndFlush(codec.encode(frame, channel.alloc()));
+            control.reset(FrameType.END).resourceId(request.resourceId());
+            control.epoch = request.epoch();
+            control.sequence = lastSequence;
+            control.value = sourceSizeBytes;
+            channel.writeAndFlush(codec.encode(control, channel.alloc()));
             lastFlushSequence = lastSequence;
             lastProgressNanos = System.nanoTime();
             while (failure == null && !(doneSequence >= lastSequence && processedAck >= lastSequence)) {
@@ -968,11 +972,11 @@ public final class SenderSession {
                 if (now - lastProgressNanos > STALL_RETRANSMIT_NANOS
                         && now - lastRetransmitNanos > STALL_RETRANSMIT_NANOS) {
                     lastRetransmitNanos = now;
-                    frame.reset(FrameType.END).resourceId(request.resourceId());
-                    frame.epoch = request.epoch();
-                    frame.sequence = lastSequence;
-                    frame.value = sourceSizeBytes;
-                    channel.writeAndFlush(codec.encode(frame, channel.alloc()));
+                    control.reset(FrameType.END).resourceId(request.resourceId());
+                    control.epoch = request.epoch();
+                    control.sequence = lastSequence;
+                    control.value = sourceSizeBytes;
+                    channel.writeAndFlush(codec.encode(control, channel.alloc()));
                 }
                 if (now - lastProgressNanos > STALL_ABORT_NANOS) {
                     fail(new IOException("peer " + request.peerAddress()
