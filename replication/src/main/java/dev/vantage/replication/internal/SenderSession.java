@@ -19,6 +19,7 @@ import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -534,7 +535,9 @@ public final class SenderSession {
             }
             event.releaseBlock();
             int blockSize = volume.blockSizeBytes();
-            event.block = channel.alloc().directBuffer(blockSize, blockSize);
+            // From the pooled allocator: block-sized buffers from Netty 4.2's default (adaptive) allocator came from
+            // fresh memory, and the read stage spent about 40 % of its time in the kernel zeroing new pages.
+            event.block = PooledByteBufAllocator.DEFAULT.directBuffer(blockSize, blockSize);
             event.raw = event.block.nioBuffer(0, blockSize);
             event.generation = volume.writeGeneration(event.blockIndex);
             // Version before bytes: a write makes its version durable before its data, so the bytes read are never
