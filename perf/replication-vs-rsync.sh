@@ -2,6 +2,7 @@
 # Block-delta replication vs rsync, side by side in one run (see BENCHMARKS.md):
 #   replication.full_throughput_tmpfs  full sync MB/s into /dev/shm (the engine: iperf3 has no disk either) / iperf3
 #   replication.full_throughput        the same into a file on disk (fdatasync before every ack) / iperf3
+#   replication.full_throughput_resident  full sync into tmpfs by engines that stay up (perf's WarmFull) / iperf3
 #   replication.delta_time[_z]         delta sync wall time (process start to exit) / rsync daemon (plain, -z); the
 #                                      changes were written through the Volume API (dirty bitmap, no scan)
 #   replication.delta_time_scan        the same changes made behind Vantage's back (it must scan, as rsync does)
@@ -114,6 +115,15 @@ read -r tmin tmed tmax <<<"$(stats "${f_tmpfs[@]}")"; read -r dmin dmed dmax <<<
 echo "# full sync MB/s (min median max): tmpfs $tmin $tmed $tmax | disk $dmin $dmed $dmax | iperf3 $tcp_mbps" >&2
 result replication.full_throughput_tmpfs "full sync ${size_mib}MiB into tmpfs MB/s vs iperf3 loopback" "$tmed" MB/s "$tcp_mbps"
 result replication.full_throughput "full sync ${size_mib}MiB into a file on disk MB/s vs iperf3 loopback" "$dmed" MB/s "$tcp_mbps"
+# The same full sync by a sender and a receiver engine that stay up (a site's `vantage run`): no JVM start and no JIT
+# warm-up inside the measurement (perf's WarmFull: 2 unmeasured rounds, then measured rounds into tmpfs, each copy
+# verified and deleted).
+java $flags -cp "$bjar" dev.vantage.perf.WarmFull "$work/src.img" "$shm/warm-full" "$block" $(( quick ? 3 : 5 )) > "$work/warm-full.log" 2>&1 \
+  || { cat "$work/warm-full.log" >&2; echo "WarmFull failed" >&2; exit 2; }
+grep -E '^(# |WARM_FULL)' "$work/warm-full.log" | sed 's/^WARM_FULL/# WARM_FULL/' >&2
+rm -rf "$shm/warm-full"
+wfull=$(sed -nE 's/^WARM_FULL median_mbps=([0-9.]+).*/\1/p' "$work/warm-full.log")
+result replication.full_throughput_resident "full sync ${size_mib}MiB into tmpfs by resident engines (no JVM start, JIT warm) MB/s vs iperf3 loopback" "$wfull" MB/s "$tcp_mbps"
 
 # ---------------------------------------------------------------- rsync daemon, initial copy
 rport=$(free_port)

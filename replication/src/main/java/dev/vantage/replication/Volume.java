@@ -67,6 +67,9 @@ public final class Volume implements AutoCloseable {
     private final FileChannel channel;
     private final BlockManifest manifest;
     private final Map<String, DirtyBitmap> trackers = new LinkedHashMap<>();
+    /** The last peer id {@link #sanitize} was asked for and its key (guarded by this volume's lock). */
+    private String lastPeerId;
+    private String lastPeerKey;
     private final ByteBuffer scanBuffer;
     private final long[] hashScratch = new long[2];
     private int[] writeGenerations;
@@ -605,8 +608,21 @@ public final class Volume implements AutoCloseable {
         }
     }
 
-    private static String sanitize(String peerId) {
-        return peerId.replaceAll("[^A-Za-z0-9._-]", "_");
+    /** The file-name-safe key of {@code peerId}; memoised, as the sender clears dirty marks once per block. */
+    private String sanitize(String peerId) {
+        if (peerId.equals(lastPeerId)) {
+            return lastPeerKey;
+        }
+        StringBuilder key = new StringBuilder(peerId.length());
+        for (int i = 0; i < peerId.length(); i++) {
+            char c = peerId.charAt(i);
+            boolean safe = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '_' || c == '-';
+            key.append(safe ? c : '_');
+        }
+        lastPeerKey = key.toString();
+        lastPeerId = peerId;
+        return lastPeerKey;
     }
 
     // ---------------------------------------------------------------- multi-master

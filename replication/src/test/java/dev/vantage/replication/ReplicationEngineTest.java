@@ -69,6 +69,23 @@ class ReplicationEngineTest {
     }
 
     @Test
+    void shouldSendEveryFrameExactlyOnceWhileTheCreditWindowFillsAndDrainsManyTimes() throws Exception {
+        // 8 192 frames of 4 KiB against a window of 1 024 frames: the sender waits for credit (and sends FLUSH
+        // while it waits) again and again. A control frame built while a block frame was half built once went out
+        // in its place, and the receiver NACKed the block as missing.
+        int blockBytes = 4096;
+        int blocks = 8192;
+        byte[] content = TestData.random(blocks * blockBytes, 5);
+        Path src = TestData.write(dir.resolve("small-blocks.img"), content);
+        ReceiverEndpoint receiver = mirror.startReceiver(ANY, dir.resolve("mirror"));
+        SyncResult result = run(SyncRequest.of("res-4k", src, "site-b", receiver.address())
+                .withBlockSize(blockBytes, null).withCompression(Compression.NONE).withAttempts(1, 100));
+        assertThat(result.blocksSent()).isEqualTo(blocks);
+        assertThat(result.framesResent()).as("resent frames, last NACK: %s", result.lastNackReason()).isZero();
+        assertThat(Volumes.verify(src, dir.resolve("mirror/res-4k.vol"), blockBytes).identical()).isTrue();
+    }
+
+    @Test
     void shouldSkipBlocksWhoseHashAlreadyMatchesAtTheDestination() throws Exception {
         Path src = sourceVolume(32);
         ReceiverEndpoint receiver = mirror.startReceiver(ANY, dir.resolve("mirror"));

@@ -33,6 +33,11 @@ public final class Frame {
     public final StringBuilder writerSite = new StringBuilder();
     /** Multi-master block frames: the block's version vector, {@code site=n,site=n}. */
     public final StringBuilder versionVector = new StringBuilder();
+    /**
+     * Receiver only, never on the wire: the payload of this BLOCK frame is the block's raw bytes and matched its
+     * content hash where it was decoded ({@link BlockVerifier}).
+     */
+    public boolean verified;
 
     public Frame reset(FrameType type) {
         this.type = type;
@@ -52,6 +57,7 @@ public final class Frame {
         hlcLogical = 0;
         writerSite.setLength(0);
         versionVector.setLength(0);
+        verified = false;
         return this;
     }
 

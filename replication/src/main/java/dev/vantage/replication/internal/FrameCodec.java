@@ -5,6 +5,7 @@ import java.util.zip.CRC32C;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.wire.BinaryWire;
 import net.openhft.chronicle.wire.ValueIn;
@@ -79,6 +80,57 @@ public final class FrameCodec {
      * into a new buffer from {@code alloc} (the caller owns it).
      */
     public ByteBuf encode(Frame frame, ByteBuffer payload, int payloadLength, ByteBufAllocator alloc) {
+        int headerLength = writeHeader(frame, payloadLength);
+        ByteBuf buf = alloc.directBuffer(2 + headerLength + payloadLength + 4);
+        buf.writeShort(headerLength);
+        buf.writeBytes(scratch, 0, headerLength);
+        if (payloadLength > 0) {
+            buf.writeBytes(payload.duplicate().clear().limit(payloadLength));
+        }
+        crc.reset();
+        crc.update(buf.nioBuffer(0, buf.writerIndex()));
+        buf.writeInt((int) crc.getValue());
+        return buf;
+    }
+
+    /**
+     * Encodes {@code frame} around {@code payload} (its readable bytes) without copying them: the result is a
+     * composite of a header buffer, {@code payload} itself and the checksum, which the socket writes with one gathering
+     * write. Takes ownership of {@code payload} (released with the result, or here when encoding fails); the caller
+     * owns the result.
+     */
+    public ByteBuf encode(Frame frame, ByteBuf payload, ByteBufAllocator alloc) {
+        ByteBuf head = null;
+        ByteBuf tail = null;
+        try {
+            int payloadLength = payload.readableBytes();
+            int headerLength = writeHeader(frame, payloadLength);
+            head = alloc.directBuffer(2 + headerLength);
+            head.writeShort(headerLength);
+            head.writeBytes(scratch, 0, headerLength);
+            crc.reset();
+            crc.update(head.nioBuffer());
+            if (payloadLength > 0) {
+                crc.update(payload.nioBuffer());
+            }
+            tail = alloc.directBuffer(4).writeInt((int) crc.getValue());
+            CompositeByteBuf out = alloc.compositeDirectBuffer(3);
+            out.addComponents(true, head, payload, tail);
+            return out;
+        } catch (RuntimeException e) {
+            payload.release();
+            if (head != null) {
+                head.release();
+            }
+            if (tail != null) {
+                tail.release();
+            }
+            throw e;
+        }
+    }
+
+    /** Writes the header of {@code frame} into {@link #scratch}; returns its length. */
+    private int writeHeader(Frame frame, int payloadLength) {
         headerBytes.clear();
         ValueOut out = wire.getValueOut();
         out.int8((byte) writeVersion);
@@ -100,17 +152,12 @@ public final class FrameCodec {
         out.text(frame.versionVector);
         out.int32(payloadLength);
         int headerLength = (int) headerBytes.readRemaining();
-        ByteBuf buf = alloc.directBuffer(2 + headerLength + payloadLength + 4);
-        buf.writeShort(headerLength);
-        headerBytes.read(scratch, 0, headerLength);
-        buf.writeBytes(scratch, 0, headerLength);
-        if (payloadLength > 0) {
-            buf.writeBytes(payload.duplicate().clear().limit(payloadLength));
+        if (headerLength > scratch.length) {
+            throw new IllegalArgumentException("frame header: " + headerLength + " bytes (expected: <= "
+                    + scratch.length + "; a version vector that long cannot be sent)");
         }
-        crc.reset();
-        crc.update(buf.nioBuffer(0, buf.writerIndex()));
-        buf.writeInt((int) crc.getValue());
-        return buf;
+        headerBytes.read(scratch, 0, headerLength);
+        return headerLength;
     }
 
     /**

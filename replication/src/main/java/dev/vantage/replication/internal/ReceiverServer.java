@@ -26,6 +26,7 @@ import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -143,6 +144,9 @@ public final class ReceiverServer implements AutoCloseable {
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                // Reads of up to 1 MiB: most 64 KiB frames then arrive whole within one read and FrameSplitter
+                // passes them on without a copy.
+                .childOption(ChannelOption.RECVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(512, 64 * 1024, 1 << 20))
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -335,6 +339,7 @@ public final class ReceiverServer implements AutoCloseable {
     /** Decodes frames on the event loop and hands them to the applier. */
     private final class InboundHandler extends ChannelInboundHandlerAdapter {
         private final FrameCodec codec = new FrameCodec();
+        private final BlockVerifier verifier = new BlockVerifier();
         private Connection connection;
 
         @Override
@@ -360,6 +365,9 @@ public final class ReceiverServer implements AutoCloseable {
             try {
                 codec.decode(in, event.frame);
                 event.kind = Kind.FRAME;
+                if (event.frame.type == FrameType.BLOCK) {
+                    verifier.verify(event.frame, ctx.alloc());
+                }
             } catch (FrameCodec.CorruptFrameException e) {
                 event.kind = Kind.CORRUPT;
                 event.frame.reset(FrameType.BLOCK);
@@ -655,6 +663,7 @@ public final class ReceiverServer implements AutoCloseable {
                 return;
             }
             int length;
+            ByteBuffer data = null;
             if (frame.type == FrameType.REFERENCE) {
                 long source = locate(s, volume, frame.hashHigh, frame.hashLow, frame.value, frame.rawLength);
                 if (source < 0) {
@@ -676,6 +685,9 @@ public final class ReceiverServer implements AutoCloseable {
                     nack(s, conn, seq, "patch of block " + frame.blockIndex + ": content hash mismatch");
                     return;
                 }
+            } else if (frame.verified) {
+                length = frame.rawLength;
+                data = frame.payload == null ? raw.clear().limit(0) : frame.payload.nioBuffer();
             } else {
                 length = decodePayload(frame);
                 if (length != frame.rawLength) {
@@ -691,7 +703,9 @@ public final class ReceiverServer implements AutoCloseable {
                     return;
                 }
             }
-            raw.clear().limit(length);
+            if (data == null) {
+                data = raw.clear().limit(length);
+            }
             if (s.multiMasterPeer != null) {
                 dev.vantage.replication.VersionVector vector;
                 try {
@@ -700,7 +714,7 @@ public final class ReceiverServer implements AutoCloseable {
                     refuse(conn, "block " + frame.blockIndex + ": " + e.getMessage(), s.resource.progress.epoch());
                     return;
                 }
-                Volume.ApplyOutcome outcome = volume.applyVersioned(frame.blockIndex, raw, frame.hashHigh,
+                Volume.ApplyOutcome outcome = volume.applyVersioned(frame.blockIndex, data, frame.hashHigh,
                         frame.hashLow, vector, new dev.vantage.replication.Hlc(frame.hlcPhysicalMillis,
                                 frame.hlcLogical), frame.writerSite.toString(), s.multiMasterPeer);
                 if (outcome == Volume.ApplyOutcome.ALREADY_KNOWN) {
@@ -709,7 +723,7 @@ public final class ReceiverServer implements AutoCloseable {
                     counters.conflicts.incrementAndGet();
                 }
             } else {
-                volume.applyBlock(frame.blockIndex, raw, frame.hashHigh, frame.hashLow);
+                volume.applyBlock(frame.blockIndex, data, frame.hashHigh, frame.hashLow);
             }
             s.index.put(frame.hashHigh, frame.hashLow, frame.blockIndex);
             if (frame.type == FrameType.REFERENCE) {

@@ -15,11 +15,11 @@ import java.util.concurrent.locks.LockSupport;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -94,15 +94,21 @@ public final class SenderSession {
     private static final long FLUSH_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long STALL_ABORT_NANOS = TimeUnit.SECONDS.toNanos(30);
     /**
-     * Stages wait by yielding a few times, then parking: Disruptor's blocking strategy busy-spins while a stage waits
-     * for the stage before it, which on a 2-core machine steals the CPU that stage needs (it cost 7 s of CPU per
-     * 256 MiB).
+     * Stages wait with {@link BackoffWaitStrategy}: Disruptor's blocking strategy busy-spins while a stage waits for
+     * the stage before it, which on a 2-core machine steals the CPU that stage needs (it cost 7 s of CPU per 256 MiB),
+     * and a short fixed park wakes every stage tens of thousands of times a second.
      */
-    private static final int WAIT_YIELDS = 10;
-    private static final long WAIT_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
     private static final long PRODUCER_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
     /** Socket backlog above which the link, not the CPU, is the limit, so compressing blocks pays. */
     private static final long COMPRESS_BACKLOG_BYTES = 1L << 20;
+    /**
+     * Compression pays only when the compressor is at least this many times faster than the link drains: it costs
+     * CPU at both ends (decompression, a core shared with the network stack), and a link that fast is not the limit.
+     */
+    private static final double COMPRESS_MARGIN = 2.0;
+    /** While compression does not pay, one block in this many is still compressed to keep the speed estimate fresh. */
+    private static final int PROBE_EVERY_BLOCKS = 64;
+    private static final long DRAIN_SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     /** Longest run of blocks sent raw without trying to compress after blocks that did not compress. */
     private static final int MAX_INCOMPRESSIBLE_SKIP = 16;
     /** Most blocks of one session that are sent as sub-block patches; the rest go whole. */
@@ -141,6 +147,7 @@ public final class SenderSession {
     private int subHashesReceived;
 
     private Channel channel;
+    private final java.util.List<Thread> stageThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
     private long sourceSizeBytes;
     private final AtomicLong skipped = new AtomicLong();
     /** Full mode: the volume's size and modification time before any block was read, or null. */
@@ -208,8 +215,9 @@ public final class SenderSession {
                     r -> {
                         Thread t = new Thread(r, "vantage-sender-" + request.resourceId());
                         t.setDaemon(true);
+                        stageThreads.add(t);
                         return t;
-                    }, ProducerType.SINGLE, new SleepingWaitStrategy(WAIT_YIELDS, WAIT_PARK_NANOS));
+                    }, ProducerType.SINGLE, new BackoffWaitStrategy());
             disruptor.setDefaultExceptionHandler(new AbortingExceptionHandler());
             SendStage sendStage = new SendStage(lastDurable);
             disruptor.handleEventsWith(new ReadHashStage()).then(new DedupCompressStage()).then(sendStage);
@@ -242,8 +250,26 @@ public final class SenderSession {
             if (disruptor != null) {
                 wake();
                 disruptor.halt();
+                releaseBlocks(disruptor.getRingBuffer());
             }
             channel.close().syncUninterruptibly();
+        }
+    }
+
+    /**
+     * Frees the block buffers still held by ring events once every stage thread has ended (a stage may still be
+     * using its event until then; a thread that does not end within a few seconds keeps its buffers, as freeing
+     * memory it may touch would be worse than leaking it).
+     */
+    private void releaseBlocks(RingBuffer<BlockEvent> ring) throws InterruptedException {
+        for (Thread t : stageThreads) {
+            t.join(TimeUnit.SECONDS.toMillis(5));
+            if (t.isAlive()) {
+                return;
+            }
+        }
+        for (int i = 0; i < ring.getBufferSize(); i++) {
+            ring.get(i).releaseBlock();
         }
     }
 
@@ -446,7 +472,13 @@ public final class SenderSession {
 
     /** A preallocated pipeline event: one block (or the end marker) with its buffers. */
     static final class BlockEvent {
-        final ByteBuffer raw;
+        /**
+         * The block's bytes: a view of {@link #block}. A block sent whole and raw goes to the socket in that buffer
+         * itself, without a copy.
+         */
+        ByteBuffer raw;
+        /** The buffer the block was read into, owned by the event until the send stage passes it on or frees it. */
+        ByteBuf block;
         final ByteBuffer compressed;
         final ByteBuffer patch;
         boolean isEnd;
@@ -465,7 +497,6 @@ public final class SenderSession {
         ConflictResolver.BlockVersion version;
 
         BlockEvent(int blockSizeBytes) {
-            raw = ByteBuffer.allocateDirect(blockSizeBytes);
             compressed = ByteBuffer.allocateDirect(BlockCompressor.maxCompressedLength(blockSizeBytes));
             patch = ByteBuffer.allocateDirect(blockSizeBytes);
         }
@@ -483,6 +514,15 @@ public final class SenderSession {
         void end() {
             isEnd = true;
         }
+
+        /** Frees the block's buffer unless it was passed on. */
+        void releaseBlock() {
+            if (block != null) {
+                block.release();
+                block = null;
+                raw = null;
+            }
+        }
     }
 
     private final class ReadHashStage implements EventHandler<BlockEvent> {
@@ -493,6 +533,12 @@ public final class SenderSession {
             if (event.isEnd || failure != null) {
                 return;
             }
+            event.releaseBlock();
+            int blockSize = volume.blockSizeBytes();
+            // From the pooled allocator: block-sized buffers from Netty 4.2's default (adaptive) allocator came from
+            // fresh memory, and the read stage spent about 40 % of its time in the kernel zeroing new pages.
+            event.block = PooledByteBufAllocator.DEFAULT.directBuffer(blockSize, blockSize);
+            event.raw = event.block.nioBuffer(0, blockSize);
             event.generation = volume.writeGeneration(event.blockIndex);
             // Version before bytes: a write makes its version durable before its data, so the bytes read are never
             // older than the version sent; a write that raced the read leaves the dirty mark (generation changed).
@@ -524,13 +570,14 @@ public final class SenderSession {
         private int failStreak;
         private boolean lastTried;
         private boolean lastCompressed;
+        /** EWMA of the compressor's speed (input bytes per ns), 0 until measured; dedup stage only. */
+        private double compressBytesPerNano;
+        /** EWMA of the socket's drain rate (bytes per ns), 0 until measured. */
+        private double drainBytesPerNano;
+        private long drainSampleNanos;
+        private long drainSampleBytes;
+        private int sinceProbe;
 
-        /**
-         * Whether to try compressing the next block: only when compression can pay, i.e. the link is the limit
-         * (a throttle, or a socket backlog: blocks are produced faster than the link drains them) or the session is
-         * small (its CPU cost is negligible and its bytes are what counts), and not while a run of blocks did not
-         * compress (after two failures in a row, skipped for 1, 2, 4.. up to 16 blocks between tries).
-         */
         /**
          * Stages in {@code event.patch} the sub-blocks whose hash differs from the destination's; false when all
          * differ (the whole block is sent) or none does (only a sub-block hash collision gets here).
@@ -558,6 +605,13 @@ public final class SenderSession {
             return true;
         }
 
+        /**
+         * Whether to try compressing the next block: only when compression can pay, i.e. the link is the limit
+         * (a throttle, or a socket backlog: blocks are produced faster than the link drains them, and the compressor
+         * is at least {@link #COMPRESS_MARGIN} times faster than that drain rate) or the session is small (its CPU
+         * cost is negligible and its bytes are what counts), and not while a run of blocks did not compress (after
+         * two failures in a row, skipped for 1, 2, 4.. up to 16 blocks between tries).
+         */
         private boolean shouldCompress() {
             if (wanted == Codec.RAW) {
                 return false;
@@ -573,11 +627,49 @@ public final class SenderSession {
                 skipRemaining--;
                 return false;
             }
-            if (!throttled && stats.bytesPlanned > SMALL_SESSION_BYTES && !linkBacklogged()) {
-                return false;
+            if (!throttled && stats.bytesPlanned > SMALL_SESSION_BYTES) {
+                if (!linkBacklogged()) {
+                    return false;
+                }
+                // Backlogged, but by a link (or receiver) faster than the compressor: compressing would make the
+                // CPU the limit. Keep one block in PROBE_EVERY_BLOCKS compressed so the speed estimate stays fresh.
+                if (compressBytesPerNano > 0 && compressBytesPerNano < COMPRESS_MARGIN * drainBytesPerNano
+                        && ++sinceProbe < PROBE_EVERY_BLOCKS) {
+                    return false;
+                }
+                sinceProbe = 0;
             }
             lastTried = true;
             return true;
+        }
+
+        /** Samples the rate at which the socket drains (bytes handed to the kernel), an EWMA over ~20 ms samples. */
+        private void sampleDrainRate() {
+            long now = System.nanoTime();
+            long elapsed = now - drainSampleNanos;
+            if (elapsed < DRAIN_SAMPLE_NANOS) {
+                return;
+            }
+            Channel ch = channel;
+            io.netty.channel.ChannelOutboundBuffer out = ch == null ? null : ch.unsafe().outboundBuffer();
+            long drained = stats.wireBytes.get() - (out == null ? 0 : out.totalPendingWriteBytes());
+            if (drainSampleNanos != 0 && drained > drainSampleBytes) {
+                double rate = (double) (drained - drainSampleBytes) / elapsed;
+                drainBytesPerNano = drainBytesPerNano == 0 ? rate : 0.7 * drainBytesPerNano + 0.3 * rate;
+            }
+            drainSampleNanos = now;
+            drainSampleBytes = drained;
+        }
+
+        private int compressTimed(BlockEvent event) {
+            long start = System.nanoTime();
+            int n = compressor.compress(wanted, event.raw, event.rawLength, event.compressed);
+            long took = System.nanoTime() - start;
+            if (took > 0) {
+                double rate = (double) event.rawLength / took;
+                compressBytesPerNano = compressBytesPerNano == 0 ? rate : 0.8 * compressBytesPerNano + 0.2 * rate;
+            }
+            return n;
         }
 
         @Override
@@ -615,7 +707,8 @@ public final class SenderSession {
                 event.codec = n > 0 ? wanted : Codec.RAW;
                 event.payloadLength = n > 0 ? n : event.patchRawLength;
             } else {
-                int n = shouldCompress() ? compressor.compress(wanted, event.raw, event.rawLength, event.compressed) : -1;
+                sampleDrainRate();
+                int n = shouldCompress() ? compressTimed(event) : -1;
                 lastCompressed = n > 0 && n < event.rawLength - event.rawLength / 16;
                 if (n > 0) {
                     event.codec = wanted;
@@ -640,7 +733,11 @@ public final class SenderSession {
     /** Frames and sends; owns credits, the in-flight table, resends and dirty clearing. */
     private final class SendStage implements EventHandler<BlockEvent> {
         private final FrameCodec codec = new FrameCodec();
+        /** The block frame being built: waiting for credit (FLUSH, resends) in the middle must not touch it. */
         private final Frame frame = new Frame();
+        /** FLUSH and END. */
+        private final Frame control = new Frame();
+        private final Frame resendFrame = new Frame();
         private final TokenBucket bucket = new TokenBucket(request.throttle(), clock, System::nanoTime);
         private final long[] inFlightBlock = new long[maxInFlightFrames];
         private final int[] inFlightGeneration = new int[maxInFlightFrames];
@@ -677,6 +774,7 @@ public final class SenderSession {
         @Override
         public void onEvent(BlockEvent event, long sequence, boolean endOfBatch) throws IOException {
             if (failure != null) {
+                event.releaseBlock();
                 return;
             }
             pump();
@@ -685,6 +783,7 @@ public final class SenderSession {
                 return;
             }
             if (event.skip) {
+                event.releaseBlock();
                 skipped.incrementAndGet();
                 volume.clearDirty(request.peerId(), event.blockIndex, event.generation);
                 progress(event.rawLength);
@@ -709,11 +808,22 @@ public final class SenderSession {
             int frameBytes = payloadLength + 128;
             awaitCredit(frameBytes);
             if (failure != null) {
+                event.releaseBlock();
                 return;
             }
             long seq = ++lastSequence;
             frame.sequence = seq;
-            ByteBuf buf = codec.encode(frame, payload, payloadLength, channel.alloc());
+            ByteBuf buf;
+            if (payload == event.raw && payloadLength > 0 && event.block != null) {
+                // Sent whole and raw: the buffer the block was read into goes to the socket as it is.
+                ByteBuf block = event.block;
+                event.block = null;
+                event.raw = null;
+                buf = codec.encode(frame, block.writerIndex(payloadLength), channel.alloc());
+            } else {
+                buf = codec.encode(frame, payload, payloadLength, channel.alloc());
+                event.releaseBlock();
+            }
             bucket.acquire(buf.readableBytes());
             long now = System.nanoTime();
             if (stats.firstFrameNanos == 0) {
@@ -757,11 +867,11 @@ public final class SenderSession {
         }
 
         private void sendFlush() {
-            frame.reset(FrameType.FLUSH).resourceId(request.resourceId());
-            frame.epoch = request.epoch();
-            frame.sequence = lastSequence;
-            frame.value = stats.remainingBlocks;
-            channel.writeAndFlush(codec.encode(frame, channel.alloc()));
+            control.reset(FrameType.FLUSH).resourceId(request.resourceId());
+            control.epoch = request.epoch();
+            control.sequence = lastSequence;
+            control.value = stats.remainingBlocks;
+            channel.writeAndFlush(codec.encode(control, channel.alloc()));
             lastFlushSequence = lastSequence;
             lastFlushNanos = System.nanoTime();
             bytesSinceFlush = 0;
@@ -829,17 +939,17 @@ public final class SenderSession {
             BlockHasher.hash(resendRaw, 0, rawLength, hash);
             Codec wanted = codecFor(request.compression());
             int n = compressor.compress(wanted, resendRaw, rawLength, resendCompressed);
-            frame.reset(FrameType.BLOCK).resourceId(request.resourceId());
-            frame.epoch = request.epoch();
-            frame.sequence = seq;
-            frame.blockIndex = index;
-            frame.hashHigh = hash[0];
-            frame.hashLow = hash[1];
-            frame.rawLength = rawLength;
-            frame.codec = n > 0 ? wanted : Codec.RAW;
-            putVersion(frame, version);
-            ByteBuf buf = n > 0 ? codec.encode(frame, resendCompressed, n, channel.alloc())
-                    : codec.encode(frame, resendRaw, rawLength, channel.alloc());
+            resendFrame.reset(FrameType.BLOCK).resourceId(request.resourceId());
+            resendFrame.epoch = request.epoch();
+            resendFrame.sequence = seq;
+            resendFrame.blockIndex = index;
+            resendFrame.hashHigh = hash[0];
+            resendFrame.hashLow = hash[1];
+            resendFrame.rawLength = rawLength;
+            resendFrame.codec = n > 0 ? wanted : Codec.RAW;
+            putVersion(resendFrame, version);
+            ByteBuf buf = n > 0 ? codec.encode(resendFrame, resendCompressed, n, channel.alloc())
+                    : codec.encode(resendFrame, resendRaw, rawLength, channel.alloc());
             bucket.acquire(buf.readableBytes());
             unackedBytes += buf.readableBytes() - inFlightBytes[slot];
             inFlightBytes[slot] = buf.readableBytes();
@@ -849,11 +959,11 @@ public final class SenderSession {
         }
 
         private void finish() throws IOException {
-            frame.reset(FrameType.END).resourceId(request.resourceId());
-            frame.epoch = request.epoch();
-            frame.sequence = lastSequence;
-            frame.value = sourceSizeBytes;
-            channel.writeAndFlush(codec.encode(frame, channel.alloc()));
+            control.reset(FrameType.END).resourceId(request.resourceId());
+            control.epoch = request.epoch();
+            control.sequence = lastSequence;
+            control.value = sourceSizeBytes;
+            channel.writeAndFlush(codec.encode(control, channel.alloc()));
             lastFlushSequence = lastSequence;
             lastProgressNanos = System.nanoTime();
             while (failure == null && !(doneSequence >= lastSequence && processedAck >= lastSequence)) {
@@ -865,11 +975,11 @@ public final class SenderSession {
                 if (now - lastProgressNanos > STALL_RETRANSMIT_NANOS
                         && now - lastRetransmitNanos > STALL_RETRANSMIT_NANOS) {
                     lastRetransmitNanos = now;
-                    frame.reset(FrameType.END).resourceId(request.resourceId());
-                    frame.epoch = request.epoch();
-                    frame.sequence = lastSequence;
-                    frame.value = sourceSizeBytes;
-                    channel.writeAndFlush(codec.encode(frame, channel.alloc()));
+                    control.reset(FrameType.END).resourceId(request.resourceId());
+                    control.epoch = request.epoch();
+                    control.sequence = lastSequence;
+                    control.value = sourceSizeBytes;
+                    channel.writeAndFlush(codec.encode(control, channel.alloc()));
                 }
                 if (now - lastProgressNanos > STALL_ABORT_NANOS) {
                     fail(new IOException("peer " + request.peerAddress()

@@ -17,7 +17,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 
 import java.net.InetSocketAddress;
@@ -107,8 +106,7 @@ public final class Transport implements AutoCloseable {
     /** Adds byte counting and length framing to {@code pipeline}, then {@code handler}. */
     public static void initPipeline(ChannelPipeline pipeline, AtomicLong wireBytes, ChannelHandler handler) {
         pipeline.addLast("wire-bytes", new WireByteCounter(wireBytes));
-        pipeline.addLast("frame-decoder",
-                new LengthFieldBasedFrameDecoder(FrameCodec.MAX_FRAME_BYTES + 4, 0, 4, 0, 4));
+        pipeline.addLast("frame-decoder", new FrameSplitter(FrameCodec.MAX_FRAME_BYTES));
         pipeline.addLast("frame-prepender", new LengthFieldPrepender(4));
         pipeline.addLast("protocol", handler);
     }

@@ -1,0 +1,97 @@
+package dev.vantage.perf;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import dev.vantage.config.ReplicationMode;
+import dev.vantage.replication.ReceiverEndpoint;
+import dev.vantage.replication.ReplicationEngine;
+import dev.vantage.replication.SyncRequest;
+import dev.vantage.replication.SyncResult;
+import dev.vantage.replication.Volumes;
+
+/**
+ * Full sync as a resident site does it (perf/replication-vs-rsync.sh, "resident" full-sync line): a sender engine and
+ * a receiver engine in one long-running JVM, talking the real protocol over loopback TCP, so no JVM start or JIT
+ * warm-up is inside the measurement. Each round copies the whole volume to an empty destination (a new resource id,
+ * so nothing can be skipped), times it from request to the destination's durable DONE, verifies the copy and deletes
+ * it. Two unmeasured rounds first (JIT). Prints one line per round and {@code WARM_FULL median_mbps=.. min_mbps=..
+ * max_mbps=.. resent=..} (MB/s of volume data). Single-threaded driver.
+ *
+ * <p>Usage: {@code java -cp perf/target/benchmarks.jar dev.vantage.perf.WarmFull SRC_FILE DEST_DIR BLOCK_BYTES ROUNDS}
+ */
+public final class WarmFull {
+
+    private static final int WARMUP_ROUNDS = 2;
+
+    private WarmFull() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 4) {
+            System.err.println("usage: WarmFull SRC_FILE DEST_DIR BLOCK_BYTES ROUNDS");
+            System.exit(2);
+        }
+        Path source = Path.of(args[0]);
+        Path work = Path.of(args[1]);
+        int blockSizeBytes = Integer.parseInt(args[2]);
+        int rounds = Integer.parseInt(args[3]);
+        if (rounds < 1) {
+            System.err.println("ROUNDS: " + rounds + " (expected: >= 1)");
+            System.exit(1);
+        }
+        Files.createDirectories(work);
+        long sizeBytes = Files.size(source);
+        double[] mbps = new double[rounds];
+        long resent = 0;
+        try (ReplicationEngine sender = ReplicationEngine.create("source");
+             ReplicationEngine mirror = ReplicationEngine.create("mirror")) {
+            ReceiverEndpoint receiver = mirror.startReceiver(new InetSocketAddress("127.0.0.1", 0),
+                    work.resolve("mirror"));
+            for (int round = -WARMUP_ROUNDS; round < rounds; round++) {
+                String resource = "full" + (round + WARMUP_ROUNDS);
+                SyncRequest full = SyncRequest.of(resource, source, "mirror", receiver.address())
+                        .withBlockSize(blockSizeBytes, work.resolve("state")).withMode(ReplicationMode.FULL);
+                long start = System.nanoTime();
+                SyncResult result = sender.sync(full).get(10, TimeUnit.MINUTES);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                Path copy = work.resolve("mirror").resolve(resource + ".vol");
+                boolean identical = Volumes.verify(source, copy, blockSizeBytes).identical();
+                double rate = sizeBytes / 1e6 / seconds;
+                System.out.printf("# %s round %d: %d blocks sent, %d wire bytes, %d re-sent, %.3f s, %.1f MB/s, copy %s%n",
+                        round < 0 ? "warm-up" : "measured", round, result.blocksSent(), result.wireBytes(),
+                        result.framesResent(), seconds, rate, identical ? "identical" : "DIFFERS");
+                if (!identical) {
+                    System.exit(1);
+                }
+                if (round >= 0) {
+                    mbps[round] = rate;
+                    resent += result.framesResent();
+                }
+                delete(copy);
+                delete(work.resolve("mirror").resolve(resource + ".vol.vantage"));
+            }
+            receiver.close();
+        }
+        Arrays.sort(mbps);
+        System.out.printf("WARM_FULL median_mbps=%.1f min_mbps=%.1f max_mbps=%.1f resent=%d%n",
+                mbps[rounds / 2], mbps[0], mbps[rounds - 1], resent);
+    }
+
+    private static void delete(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
