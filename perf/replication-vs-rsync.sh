@@ -77,6 +77,8 @@ with open(path, "wb") as f:
         f.write(buf)
 PY
 size_bytes=$(stat -c %s "$work/src.img")
+# Write back what setting up wrote, so that no timed run (Vantage fsyncs, rsync does not) pays for it.
+sync
 
 # ---------------------------------------------------------------- raw loopback TCP (iperf3)
 iport=$(free_port)
@@ -159,6 +161,7 @@ restore() { # source state: api | base
   cp -a "$work/vdst.base" "$work/vdst.img"; cp -a "$work/vdst.base.vantage" "$work/vdst.img.vantage"
   cp -a "$work/src.$1.vantage" "$work/src.img.vantage"
   cp -a "$work/rdst.base" "$work/rdst/src.img"
+  sync  # the copies above are the benchmark's own writes: written back before the timed run, not during it
 }
 run_vantage() { # api | base
   restore "$1"; start_receiver "$work/vdst.img"
