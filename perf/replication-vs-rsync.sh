@@ -43,7 +43,9 @@ bjar="$root/perf/target/benchmarks.jar"
 flags="-Dchronicle.analytics.disable=true -Dio.netty.tryReflectionSetAccessible=true --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/jdk.internal.misc=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED --add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED"
 # Serial GC: fewer threads on a shared 2-core box. The delta runs and verifies are short-lived CLI processes: they use
 # an AppCDS archive recorded by the first full sync (class loading is most of a cold start) and only the C1 JIT (C2's
-# compiler threads compete for the 2 cores with the work of a run that lasts a second or two).
+# compiler threads compete for the 2 cores with the work of a run that lasts a second or two). The full-sync sender
+# runs C1 only too, as the `vantage` launcher runs `replicate`; the receivers keep tiered compilation (a resident
+# command).
 flags="$flags -XX:+UseSerialGC -Xlog:cds=off -Xlog:cds+dynamic=off"
 cds="$work/vantage.jsa"
 vantage() { java $flags -jar "$jar" "$@"; }
@@ -104,7 +106,8 @@ full_sync() { # destination-dir label ; prints MB/s of volume data
   start_receiver "$1/vdst.img"
   local archive="" line
   [ -f "$cds" ] || archive="-XX:ArchiveClassesAtExit=$cds"
-  line=$(java $flags $archive -jar "$jar" replicate --volume "$work/src.img" --to 127.0.0.1:$vport --mode full 2>"$work/full.log" | grep '^REPLICATE')
+  # C1 only, as the `vantage` launcher runs `replicate` (a one-shot transfer; see the launcher's comment).
+  line=$(java $flags $archive -XX:TieredStopAtLevel=1 -jar "$jar" replicate --volume "$work/src.img" --to 127.0.0.1:$vport --mode full 2>"$work/full.log" | grep '^REPLICATE')
   stop_receiver
   echo "# vantage full into $2 (load $(load)): $line" >&2
   vantage_short verify "$work/src.img" "$1/vdst.img" >&2
