@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
@@ -26,14 +25,14 @@ class ReceiveCommandTest {
     @Test
     void shouldExitOneWhenTheVolumeCannotBeOpened() throws Exception {
         Path notAFile = Files.createDirectories(dir.resolve("a-directory"));
-        String error = stderrOf(() -> assertThat(VantageCli.execute("receive", "--listen", "127.0.0.1:0",
+        String error = CliTestSupport.stderrOf(() -> assertThat(VantageCli.execute("receive", "--listen", "127.0.0.1:0",
                 "--volume", notAFile.toString())).isEqualTo(VantageCli.EXIT_INVALID_INPUT));
         assertThat(error).contains("receive: --volume: " + notAFile).contains("(expected: a file it can open as a volume)");
     }
 
     @Test
     void shouldReceiveTheFirstSyncAfterSayingItListens() throws Exception {
-        Path src = Files.write(dir.resolve("src.img"), random(300_000, 5));
+        Path src = Files.write(dir.resolve("src.img"), CliTestSupport.random(300_000, 5));
         Path dst = dir.resolve("dst.img");
         int port;
         try (var s = new java.net.ServerSocket(0)) {
@@ -62,21 +61,5 @@ class ReceiveCommandTest {
         assertThat(captured.toString(StandardCharsets.UTF_8)).doesNotContain("warm-up failed");
     }
 
-    private static String stderrOf(Runnable action) {
-        PrintStream err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            action.run();
-        } finally {
-            System.setErr(err);
-        }
-        return captured.toString(StandardCharsets.UTF_8);
-    }
 
-    private static byte[] random(int length, long seed) {
-        byte[] b = new byte[length];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
 }

@@ -7,7 +7,6 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,15 +19,10 @@ class ReplicationCommandsTest {
     @TempDir
     Path dir;
 
-    private static byte[] random(int length, long seed) {
-        byte[] b = new byte[length];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
 
     @Test
     void shouldReplicateAFileAndExitZeroOnceItIsDurableAtTheDestination() throws Exception {
-        Path src = Files.write(dir.resolve("src.img"), random(40 * 65_536 + 123, 1));
+        Path src = Files.write(dir.resolve("src.img"), CliTestSupport.random(40 * 65_536 + 123, 1));
         Path dst = dir.resolve("dst.img");
         try (ReplicationEngine receiver = ReplicationEngine.create("b")) {
             ReceiverEndpoint endpoint = receiver.startReceiver(new InetSocketAddress("127.0.0.1", 0), id -> dst);
@@ -37,7 +31,7 @@ class ReplicationCommandsTest {
                     .isEqualTo(VantageCli.EXIT_OK);
             assertThat(VantageCli.execute("verify", src.toString(), dst.toString())).isEqualTo(VantageCli.EXIT_OK);
 
-            byte[] patch = random(10, 2);
+            byte[] patch = CliTestSupport.random(10, 2);
             try (var raf = new java.io.RandomAccessFile(src.toFile(), "rw")) {
                 raf.seek(7L * 65_536 + 9);
                 raf.write(patch);
@@ -61,7 +55,7 @@ class ReplicationCommandsTest {
 
     @Test
     void shouldRejectBadOptionsWithExitOne() throws Exception {
-        Path src = Files.write(dir.resolve("src.img"), random(1000, 3));
+        Path src = Files.write(dir.resolve("src.img"), CliTestSupport.random(1000, 3));
         assertThat(VantageCli.execute("replicate", "--volume", src.toString(), "--to", "127.0.0.1:1",
                 "--rate-limit", "fast")).isEqualTo(VantageCli.EXIT_INVALID_INPUT);
         assertThat(VantageCli.execute("replicate", "--volume", src.toString(), "--to", "nowhere"))
@@ -72,7 +66,7 @@ class ReplicationCommandsTest {
 
     @Test
     void shouldExitTwoWhenTheDestinationIsUnreachable() throws Exception {
-        Path src = Files.write(dir.resolve("src.img"), random(1000, 4));
+        Path src = Files.write(dir.resolve("src.img"), CliTestSupport.random(1000, 4));
         int port;
         try (var s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();

@@ -3,19 +3,15 @@ package dev.vantage.site;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -42,7 +38,7 @@ class SiteReplicationTlsTest {
         Path ca = authority();
         InterSiteTls receiverTls = site("receiver", ca);
         InterSiteTls senderTls = site("sender", ca);
-        Path src = Files.write(dir.resolve("src.img"), random(20 * 65_536 + 7, 1));
+        Path src = Files.write(dir.resolve("src.img"), CliTestSupport.random(20 * 65_536 + 7, 1));
         Path dst = dir.resolve("dst.img");
         try (ReplicationEngine receiver = ReplicationEngine.create("b", Clock.systemUTC(), receiverTls)) {
             ReceiverEndpoint endpoint = receiver.startReceiver(new InetSocketAddress("127.0.0.1", 0), id -> dst);
@@ -54,7 +50,7 @@ class SiteReplicationTlsTest {
                     .isEqualTo(VantageCli.EXIT_OK);
             assertThat(VantageCli.execute("verify", src.toString(), dst.toString())).isEqualTo(VantageCli.EXIT_OK);
 
-            String error = stderrOf(() -> assertThat(VantageCli.execute("replicate", "--volume", src.toString(),
+            String error = CliTestSupport.stderrOf(() -> assertThat(VantageCli.execute("replicate", "--volume", src.toString(),
                     "--to", to, "--attempts", "1")).isEqualTo(VantageCli.EXIT_USAGE));
             assertThat(error).contains("closed the connection before its first reply");
         }
@@ -95,7 +91,7 @@ class SiteReplicationTlsTest {
                     target: {upstreamGroup: web}
                 """.formatted(replicationPort, adminPort, listenPort));
         assertThat(siteTls.certificateFile()).isEqualTo(dir.resolve("here.pem"));
-        Path src = Files.write(dir.resolve("src.img"), random(12 * 65_536, 5));
+        Path src = Files.write(dir.resolve("src.img"), CliTestSupport.random(12 * 65_536, 5));
         try (PolicyHolder holder = PolicyHolder.load(policyFile);
              VantageSite vantage = VantageSite.builder(holder, "here").dataDirectory(dir.resolve("data")).threads(1)
                      .build().start();
@@ -117,9 +113,9 @@ class SiteReplicationTlsTest {
 
     @Test
     void shouldRejectSomeButNotAllTlsOptionsWithExitOne() throws Exception {
-        Path src = Files.write(dir.resolve("src.img"), random(1000, 3));
+        Path src = Files.write(dir.resolve("src.img"), CliTestSupport.random(1000, 3));
         Path cert = Files.writeString(dir.resolve("cert.pem"), "x");
-        String error = stderrOf(() -> assertThat(VantageCli.execute("replicate", "--volume", src.toString(),
+        String error = CliTestSupport.stderrOf(() -> assertThat(VantageCli.execute("replicate", "--volume", src.toString(),
                 "--to", "127.0.0.1:1", "--tls-cert", cert.toString(), "--tls-ca", dir.resolve("no-ca.pem").toString()))
                 .isEqualTo(VantageCli.EXIT_INVALID_INPUT));
         assertThat(error).contains("--tls-ca: " + dir.resolve("no-ca.pem") + " (expected: an existing PEM file)")
@@ -128,23 +124,7 @@ class SiteReplicationTlsTest {
                 "--tls-key", cert.toString())).isEqualTo(VantageCli.EXIT_INVALID_INPUT);
     }
 
-    private static String stderrOf(Runnable action) throws IOException {
-        PrintStream err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            action.run();
-        } finally {
-            System.setErr(err);
-        }
-        return captured.toString(StandardCharsets.UTF_8);
-    }
 
-    private static byte[] random(int length, long seed) {
-        byte[] b = new byte[length];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
 
     private Path authority() throws IOException, InterruptedException {
         Path cert = dir.resolve("ca.pem");
