@@ -7,7 +7,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.netty.buffer.ByteBufAllocator;
@@ -102,7 +101,7 @@ public final class WarmUp {
             Thread t = new Thread(r, "vantage-warm-up-ring");
             t.setDaemon(true);
             return t;
-        }, ProducerType.SINGLE, new SleepingWaitStrategy(10, TimeUnit.MICROSECONDS.toNanos(50)));
+        }, ProducerType.SINGLE, new BackoffWaitStrategy());
         EventHandler<long[]> handler = (event, sequence, endOfBatch) -> seen.addAndGet(event[0]);
         disruptor.handleEventsWith(handler);
         RingBuffer<long[]> ring = disruptor.start();
