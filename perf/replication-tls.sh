@@ -43,26 +43,8 @@ certs="$work/certs"; mkdir -p "$certs"
 tls_of() { echo "--tls-cert $certs/$1.pem --tls-key $certs/$1.key --tls-ca $certs/ca.pem"; }
 
 # ---------------------------------------------------------------- data
-python3 - "$work/src.img" "$size_mib" <<'PY'
-import os, random, sys
-path, mib = sys.argv[1], int(sys.argv[2])
-words = [w.encode() for w in "the mirror site block epoch volume replica shadow primary route user".split()]
-rnd = random.Random(7)
-base = bytearray()
-while len(base) < 8 << 20:
-    base += rnd.choice(words) + b" " + str(rnd.randrange(1 << 20)).encode() + b"\n"
-base = bytes(base[:8 << 20])
-with open(path, "wb") as f:
-    half = mib * 1024 * 1024 // 2
-    f.write(os.urandom(half))
-    chunk = 4 << 20
-    for i in range(half // chunk):
-        r = (i * 1_000_003) % len(base)
-        buf = bytearray((base[r:] + base[:r])[:chunk])
-        for b in range(0, chunk, 65536):
-            buf[b:b + 16] = b"%08d%08d" % (i, b // 65536)
-        f.write(buf)
-PY
+python3 "$root/perf/make-volume.py" "$work/src.img" "$size_mib" 65536 \
+  "the mirror site block epoch volume replica shadow primary route user"
 size_bytes=$(stat -c %s "$work/src.img")
 
 # ---------------------------------------------------------------- one full sync: $1 = plain | tls

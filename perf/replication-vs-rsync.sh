@@ -57,27 +57,7 @@ result() { # name target value unit baseline
 stats() { python3 -c "import sys,statistics as s; x=sorted(map(float,sys.argv[1:])); print(f'{x[0]:.4g} {s.median(x):.4g} {x[-1]:.4g}')" "$@"; }
 
 # ---------------------------------------------------------------- data
-python3 - "$work/src.img" "$size_mib" "$block" <<'PY'
-import os, random, sys
-path, mib, block = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-words = [w.encode() for w in "the mirror site block epoch volume replica shadow primary route user sticky latency probe delta frame".split()]
-rnd = random.Random(7)
-base = bytearray()
-while len(base) < 8 << 20:
-    base += rnd.choice(words) + b" " + str(rnd.randrange(1 << 20)).encode() + b"\n"
-base = bytes(base[:8 << 20])
-with open(path, "wb") as f:
-    half = mib * 1024 * 1024 // 2
-    f.write(os.urandom(half))
-    chunk = 4 << 20
-    for i in range(half // chunk):
-        # The same text rotated differently per chunk, each block stamped with its number: compressible, no two alike.
-        r = (i * 1_000_003) % len(base)
-        buf = bytearray((base[r:] + base[:r])[:chunk])
-        for b in range(0, chunk, block):
-            buf[b:b + 16] = b"%08d%08d" % (i, b // block)
-        f.write(buf)
-PY
+python3 "$root/perf/make-volume.py" "$work/src.img" "$size_mib" "$block"
 size_bytes=$(stat -c %s "$work/src.img")
 # Write back what setting up wrote, so that no timed run (Vantage fsyncs, rsync does not) pays for it.
 sync
