@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import io.netty.channel.Channel;
@@ -24,18 +23,14 @@ class KeptAliveChecksLoopbackTest {
     private static final long INTERVAL_MILLIS = 100;
 
     private final LoopbackServers servers = new LoopbackServers();
-    private final List<LatencyProbes> started = new ArrayList<>();
 
     @AfterEach
     void tearDown() {
-        started.forEach(LatencyProbes::close);
         servers.close();
     }
 
     private LatencyProbes start(ProbeTransport transport) {
-        LatencyProbes probes = LatencyProbes.builder().transport(transport).randomSeed(3).build().start();
-        started.add(probes);
-        return probes;
+        return servers.startProbes(transport, 3);
     }
 
     private static ProbeSettings settings(int fall) {

@@ -31,18 +31,14 @@ class LatencyProbesLoopbackTest {
     private static final int TRAILING_SAMPLES = 16;
 
     private final LoopbackServers servers = new LoopbackServers();
-    private final List<LatencyProbes> started = new ArrayList<>();
 
     @AfterEach
     void tearDown() {
-        started.forEach(LatencyProbes::close);
         servers.close();
     }
 
     private LatencyProbes start(ProbeTransport transport) {
-        LatencyProbes probes = LatencyProbes.builder().transport(transport).randomSeed(7).build().start();
-        started.add(probes);
-        return probes;
+        return servers.startProbes(transport, 7);
     }
 
     private static ProbeSettings settings(long intervalMillis, int rise, int fall) {
@@ -263,7 +259,7 @@ class LatencyProbesLoopbackTest {
     void shouldApplyTargetsGivenBeforeStart() {
         Channel server = servers.acceptOnly(0);
         LatencyProbes probes = LatencyProbes.builder().build();
-        started.add(probes);
+        servers.closeAtEnd(probes);
         var applied = probes.applyTargets(List.of(ProbeTarget.tcp("a", "g", address(server), 200, 200)),
                 settings(200, 2, 3));
         assertThat(applied).isNotDone();

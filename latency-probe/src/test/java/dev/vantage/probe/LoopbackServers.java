@@ -34,6 +34,18 @@ final class LoopbackServers implements AutoCloseable {
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final List<Channel> servers = new CopyOnWriteArrayList<>();
+    private final List<LatencyProbes> probes = new CopyOnWriteArrayList<>();
+
+    /** Starts a probe engine on {@code transport} that {@link #close()} closes before the servers. */
+    LatencyProbes startProbes(ProbeTransport transport, long randomSeed) {
+        return closeAtEnd(LatencyProbes.builder().transport(transport).randomSeed(randomSeed).build().start());
+    }
+
+    /** Has {@link #close()} close {@code engine} before the servers; returns it. */
+    LatencyProbes closeAtEnd(LatencyProbes engine) {
+        probes.add(engine);
+        return engine;
+    }
 
     /** Accepts connections and does nothing with them (a TCP connect probe's peer). */
     Channel acceptOnly(int port) {
@@ -206,6 +218,7 @@ final class LoopbackServers implements AutoCloseable {
 
     @Override
     public void close() {
+        probes.forEach(LatencyProbes::close);
         for (Channel server : servers) {
             server.close().syncUninterruptibly();
         }
