@@ -35,6 +35,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -45,7 +48,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <p>Mutating calls (every method but GET and HEAD) need {@code Authorization: Bearer <token>} when a token is
  * configured, and are refused (403) when none is. Handlers run on the admin thread, one request at a time; they may
- * do short blocking work (a reload), never long waits. Registration is thread-safe and may happen at any time.
+ * do short blocking work (a reload), never long waits: a call that waits for something (a replication cycle) is
+ * {@linkplain #registerAsync registered async} and answers when its future completes, while the admin thread serves
+ * other connections. Registration is thread-safe and may happen at any time.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -76,13 +81,22 @@ public final class AdminServer implements AutoCloseable {
         Response handle(Request request) throws Exception;
     }
 
+    /**
+     * Serves one registered path whose answer comes later: the returned stage completes (on any thread) with the
+     * response. The connection reads no further request until it is answered, so answers keep the requests' order.
+     */
+    @FunctionalInterface
+    public interface AsyncHandler {
+        CompletionStage<Response> handle(Request request) throws Exception;
+    }
+
     /** Appends Prometheus text-format metric families to {@code /metrics}. */
     @FunctionalInterface
     public interface MetricsSource {
         void writeTo(StringBuilder out);
     }
 
-    private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
+    private final Map<String, AsyncHandler> handlers = new ConcurrentHashMap<>();
     private final List<MetricsSource> metricsSources = new CopyOnWriteArrayList<>();
     private final String token;
     private EventLoopGroup group;
@@ -102,6 +116,15 @@ public final class AdminServer implements AutoCloseable {
      * @param path   absolute path without query, e.g. {@code /routes}
      */
     public void register(String method, String path, Handler handler) {
+        Objects.requireNonNull(handler, "handler");
+        registerAsync(method, path, request -> CompletableFuture.completedFuture(handler.handle(request)));
+    }
+
+    /**
+     * Serves {@code method path} with {@code handler}, whose answer may complete later (see {@link AsyncHandler}),
+     * replacing an earlier registration of the same pair.
+     */
+    public void registerAsync(String method, String path, AsyncHandler handler) {
         Objects.requireNonNull(handler, "handler");
         if (!"GET".equals(method) && !"POST".equals(method) && !"PUT".equals(method) && !"DELETE".equals(method)) {
             throw new IllegalArgumentException("method: " + method + " (expected: GET, POST, PUT or DELETE)");
@@ -191,12 +214,13 @@ public final class AdminServer implements AutoCloseable {
             QueryStringDecoder uri = new QueryStringDecoder(request.uri());
             String method = request.method().name();
             boolean head = "HEAD".equals(method);
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
             Response response;
             if (!request.decoderResult().isSuccess()) {
                 response = Response.error(400, "malformed request");
             } else {
                 String lookup = head ? "GET" : method;
-                Handler handler = handlers.get(lookup + " " + uri.path());
+                AsyncHandler handler = handlers.get(lookup + " " + uri.path());
                 if (handler == null) {
                     boolean other = handlers.keySet().stream().anyMatch(key -> key.endsWith(" " + uri.path()));
                     response = other ? Response.error(405, method + " " + uri.path() + " is not allowed")
@@ -206,21 +230,49 @@ public final class AdminServer implements AutoCloseable {
                             ? "mutating admin calls are disabled (no admin token configured)"
                             : "missing or wrong bearer token");
                 } else {
+                    CompletionStage<Response> answer;
                     try {
-                        response = handler.handle(new Request(method, uri.path(), uri.parameters(),
+                        answer = handler.handle(new Request(method, uri.path(), uri.parameters(),
                                 request.content().toString(StandardCharsets.UTF_8)));
                     } catch (Exception e) {
-                        response = Response.error(500, String.valueOf(e.getMessage()));
+                        answer = CompletableFuture.completedFuture(Response.error(500, String.valueOf(e.getMessage())));
+                    }
+                    CompletableFuture<Response> pending = answer == null
+                            ? CompletableFuture.completedFuture(null) : answer.toCompletableFuture();
+                    if (pending.isDone()) {
+                        response = outcome(pending);
+                    } else {
+                        // No further request is read (and answered out of order) while this one waits.
+                        ctx.channel().config().setAutoRead(false);
+                        pending.whenCompleteAsync((done, error) -> {
+                            respond(ctx, outcome(pending), head, keepAlive);
+                            ctx.channel().config().setAutoRead(true);
+                        }, ctx.executor());
+                        return;
                     }
                 }
             }
+            respond(ctx, response, head, keepAlive);
+        }
+
+        /** The response of a completed handler: its value, or 500 with the reason it failed or answered nothing. */
+        private Response outcome(CompletableFuture<Response> completed) {
+            try {
+                Response response = completed.join();
+                return response != null ? response : Response.error(500, "the handler answered nothing");
+            } catch (CompletionException | java.util.concurrent.CancellationException e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                return Response.error(500, String.valueOf(cause.getMessage()));
+            }
+        }
+
+        private void respond(ChannelHandlerContext ctx, Response response, boolean head, boolean keepAlive) {
             byte[] body = response.body().getBytes(StandardCharsets.UTF_8);
             ByteBuf content = head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body);
             FullHttpResponse reply = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                     HttpResponseStatus.valueOf(response.status()), content);
             reply.headers().set(HttpHeaderNames.CONTENT_TYPE, response.contentType());
             reply.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-            boolean keepAlive = HttpUtil.isKeepAlive(request);
             if (!keepAlive) {
                 reply.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
                 ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);

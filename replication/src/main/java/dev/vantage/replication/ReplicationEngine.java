@@ -480,6 +480,25 @@ public final class ReplicationEngine implements AutoCloseable {
         };
     }
 
+    /**
+     * Runs a sync that starts no earlier than this call, so that it covers every write made before it: when a sync of
+     * the same (resource, peer) is running (it may have planned its blocks before those writes), the new one starts
+     * right after the running one ends, whatever its outcome; when none runs, this is {@link #sync}. Two syncs of one
+     * stream still never overlap, and callers asking at about the same time may share the new one.
+     */
+    public CompletableFuture<SyncResult> syncAfterRunning(SyncRequest request) {
+        StreamState stream = streams.computeIfAbsent(key(request.resourceId(), request.peerId()),
+                k -> new StreamState(request.resourceId(), request.peerId()));
+        CompletableFuture<SyncResult> running;
+        synchronized (stream) {
+            running = stream.running;
+            if (running == null || running.isDone()) {
+                return sync(request);
+            }
+        }
+        return running.handle((result, error) -> null).thenCompose(ignored -> sync(request));
+    }
+
     /** Stops tracking {@code peerId} for the volume at {@code volumePath} (its mirror was released). */
     public void releasePeer(Path volumePath, int blockSizeBytes, String resourceId, String peerId) throws IOException {
         volume(volumePath, blockSizeBytes, null).removePeer(peerId);

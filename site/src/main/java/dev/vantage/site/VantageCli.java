@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 ReceiveCommand.class,
                 ReplicateCommand.class,
                 RunCommand.class,
+                SyncCommand.class,
                 ValidateCommand.class,
                 VerifyCommand.class,
                 WanCommand.class,

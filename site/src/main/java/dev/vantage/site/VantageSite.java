@@ -15,7 +15,9 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +51,7 @@ import dev.vantage.proxy.RoutingEngine;
 import dev.vantage.proxy.RoutingProbeView;
 import dev.vantage.replication.ReceiverEndpoint;
 import dev.vantage.replication.ReplicationEngine;
+import dev.vantage.replication.SyncResult;
 import dev.vantage.replication.Volume;
 
 /**
@@ -89,9 +92,7 @@ public final class VantageSite implements AutoCloseable {
     private final HttpClient federationClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     /** How often a site pulls its peers' learnt counts. */
     static final long FEDERATION_PULL_MILLIS = 15_000;
-    private final List<AutoCloseable> schedules = new ArrayList<>();
-    private final java.util.Map<String, List<ReplicationEngine.ScheduledSync>> multiMasterStreams =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final OutgoingStreams outgoing = new OutgoingStreams();
     private AutoCloseable coordinatorWatch;
     private volatile Policy effective;
     private volatile boolean closed;
@@ -290,7 +291,7 @@ public final class VantageSite implements AutoCloseable {
                     FEDERATION_PULL_MILLIS, TimeUnit.MILLISECONDS);
             policyHolder.addListener(this::onPolicyChange);
             coordinatorWatch = coordinator.watch(change -> housekeeping.execute(this::applyEffectivePolicy));
-            housekeeping.execute(this::applyEffectivePolicy);
+            awaitFirstTopology();
             LOG.info(() -> "site " + siteId + " started: proxy " + proxy.listenAddresses() + " (" + proxy.transportName()
                     + "), admin " + proxy.adminAddress() + ", replication " + (receiver == null ? "-" : receiver.address())
                     + ", coordinator " + coordinator.describe());
@@ -298,6 +299,19 @@ public final class VantageSite implements AutoCloseable {
         } catch (IOException | InterruptedException | RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /**
+     * Applies the effective policy for the first time on the housekeeping thread (its only writer) and waits for it,
+     * so that a started site routes and replicates by it and its outgoing streams can be triggered. A failure is
+     * logged; the next policy or coordinator change applies it again.
+     */
+    private void awaitFirstTopology() throws InterruptedException {
+        try {
+            housekeeping.submit(this::applyEffectivePolicy).get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.log(Level.WARNING, "site " + siteId + ": applying the policy's topology failed", e);
         }
     }
 
@@ -363,35 +377,45 @@ public final class VantageSite implements AutoCloseable {
      * (primary or replica) to every other writable copy, and from the primary to the shadows.
      */
     private void scheduleReplication(Policy policy) {
-        closeSchedules();
-        for (Resource resource : policy.resources()) {
-            if (isMultiMaster(resource)) {
-                scheduleMultiMaster(policy, resource);
+        List<OutgoingStreams.Stream> streams = new ArrayList<>();
+        try {
+            for (Resource resource : policy.resources()) {
+                if (isMultiMaster(resource)) {
+                    scheduleMultiMaster(policy, resource, streams);
+                } else {
+                    scheduleOneWay(policy, resource, streams);
+                }
+            }
+        } finally {
+            // What was built replaces the old streams even when a resource failed, as a rebuild from scratch would.
+            outgoing.replace(streams);
+        }
+    }
+
+    /** The one-way streams of {@code resource} when its primary is here: one to every other mirror. */
+    private void scheduleOneWay(Policy policy, Resource resource, List<OutgoingStreams.Stream> streams) {
+        String primary = coordinator.primary(resource.id()).map(Coordinator.PrimaryLease::siteId)
+                .orElse(resource.primarySite());
+        if (!primary.equals(siteId)) {
+            return;
+        }
+        long epoch = coordinator.primary(resource.id()).map(Coordinator.PrimaryLease::epoch).orElse(1L);
+        Path volume = replication.preparePrimaryVolume(siteId, resource);
+        for (var mirror : resource.mirrors()) {
+            if (mirror.site().equals(siteId)) {
                 continue;
             }
-            String primary = coordinator.primary(resource.id()).map(Coordinator.PrimaryLease::siteId)
-                    .orElse(resource.primarySite());
-            if (!primary.equals(siteId)) {
+            Site peer = policy.site(mirror.site()).orElse(null);
+            if (peer == null || peer.replicationAddress() == null) {
                 continue;
             }
-            long epoch = coordinator.primary(resource.id()).map(Coordinator.PrimaryLease::epoch).orElse(1L);
-            Path volume = replication.preparePrimaryVolume(siteId, resource);
-            for (var mirror : resource.mirrors()) {
-                if (mirror.site().equals(siteId)) {
-                    continue;
-                }
-                Site peer = policy.site(mirror.site()).orElse(null);
-                if (peer == null || peer.replicationAddress() == null) {
-                    continue;
-                }
-                var request = new dev.vantage.replication.SyncRequest(resource.id(), volume,
-                        resource.blockSizeBytes(), null, peer.id(),
-                        new InetSocketAddress(peer.replicationAddress().host(), peer.replicationAddress().port()),
-                        epoch, resource.replication().mode(), resource.replication().selections(),
-                        resource.replication().compression(), resource.replication().throttle(), 5, 1_000, null);
-                var scheduled = replicationEngine.schedule(request, resource.replication().schedule());
-                schedules.add(scheduled);
-            }
+            var request = new dev.vantage.replication.SyncRequest(resource.id(), volume,
+                    resource.blockSizeBytes(), null, peer.id(),
+                    new InetSocketAddress(peer.replicationAddress().host(), peer.replicationAddress().port()),
+                    epoch, resource.replication().mode(), resource.replication().selections(),
+                    resource.replication().compression(), resource.replication().throttle(), 5, 1_000, null);
+            var scheduled = replicationEngine.schedule(request, resource.replication().schedule());
+            streams.add(new OutgoingStreams.Stream(request, false, scheduled));
         }
     }
 
@@ -410,7 +434,7 @@ public final class VantageSite implements AutoCloseable {
      * when the policy says so) to every other writable copy, and to the shadows when this copy is the primary. The
      * copy is versioned, so every stream carries block versions and its peers resolve concurrent writes.
      */
-    private void scheduleMultiMaster(Policy policy, Resource resource) {
+    private void scheduleMultiMaster(Policy policy, Resource resource, List<OutgoingStreams.Stream> streams) {
         if (!isWritableHere(resource)) {
             return;
         }
@@ -426,7 +450,6 @@ public final class VantageSite implements AutoCloseable {
         }
         ReplicationMode mode = resource.replication().mode() == ReplicationMode.SELECTIVE ? ReplicationMode.SELECTIVE
                 : ReplicationMode.DELTA;
-        List<ReplicationEngine.ScheduledSync> streams = new ArrayList<>();
         for (Mirror mirror : resource.mirrors()) {
             boolean writable = mirror.role() == MirrorRole.PRIMARY || mirror.role() == MirrorRole.REPLICA;
             if (mirror.site().equals(siteId) || !(writable || primaryHere)) {
@@ -443,21 +466,100 @@ public final class VantageSite implements AutoCloseable {
                     resource.replication().throttle(), 5, 1_000, null);
             ReplicationEngine.ScheduledSync stream = replicationEngine.schedule(request,
                     resource.replication().schedule());
-            schedules.add(stream);
-            streams.add(stream);
+            streams.add(new OutgoingStreams.Stream(request, true, stream));
         }
-        multiMasterStreams.put(resource.id(), List.copyOf(streams));
     }
 
     /**
-     * Runs a cycle of every multi-master stream of {@code resourceId} from this site now (whatever the schedule);
-     * completes when they all ended, successfully or not (failures show in {@code GET /replication}).
+     * Runs a cycle of every stream this site sends for {@code resourceId} now (whatever the schedule, see
+     * {@link #syncNow}); completes when they all ended, successfully or not (failures show in {@code GET
+     * /replication}), at once when this site sends nothing for it.
      */
-    public java.util.concurrent.CompletableFuture<Void> replicateNow(String resourceId) {
-        List<ReplicationEngine.ScheduledSync> streams = multiMasterStreams.getOrDefault(resourceId, List.of());
-        return java.util.concurrent.CompletableFuture.allOf(streams.stream()
-                .map(s -> s.trigger().handle((result, error) -> null))
-                .toArray(n -> new java.util.concurrent.CompletableFuture<?>[n]));
+    public CompletableFuture<Void> replicateNow(String resourceId) {
+        List<TriggeredSync> cycles;
+        try {
+            cycles = syncNow(resourceId, null);
+        } catch (NoSuchElementException | IllegalStateException e) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.allOf(cycles.stream().map(c -> c.cycle().handle((result, error) -> null))
+                .toArray(n -> new CompletableFuture<?>[n]));
+    }
+
+    /**
+     * One cycle that {@link #syncNow} started: the stream ({@code resourceId} to {@code peerId} in {@code mode},
+     * {@code multiMaster} when it streams a versioned copy) and its outcome.
+     */
+    public record TriggeredSync(String resourceId, String peerId, ReplicationMode mode, boolean multiMaster,
+                                CompletableFuture<SyncResult> cycle) {
+    }
+
+    /**
+     * The operator's on-demand trigger: runs now one cycle of every stream this site sends for {@code resourceId}
+     * (the one-way streams to its mirrors when its primary is here, the multi-master streams from its writable
+     * copy), whatever their schedule, or only the stream(s) to {@code peerId} when it is not {@code null}.
+     *
+     * <p>A stream's cycles never overlap: when one is running (scheduled, a quorum write's, an earlier trigger's),
+     * the triggered cycle starts right after it ends instead of joining it, because the running one may have planned
+     * its blocks before the writes the operator wants sent; each triggered cycle therefore covers every write made
+     * before this call. Triggers arriving together may share that next cycle.
+     *
+     * @throws NoSuchElementException when the policy has no such resource, or this site sends it to no such peer
+     * @throws IllegalStateException  when this site sends nothing for the resource (e.g. it holds a mirror of it,
+     *                                not the primary), with the reason
+     */
+    public List<TriggeredSync> syncNow(String resourceId, String peerId) {
+        Objects.requireNonNull(resourceId, "resourceId");
+        Policy policy = effectivePolicyOrBase();
+        Resource resource = policy.resource(resourceId).orElseThrow(() -> new NoSuchElementException("resource: "
+                + resourceId + " (expected: one of " + policy.resources().stream().map(Resource::id).toList() + ")"));
+        List<OutgoingStreams.Stream> streams = outgoing.of(resourceId);
+        if (streams.isEmpty()) {
+            throw new IllegalStateException(nothingSentReason(resource));
+        }
+        List<OutgoingStreams.Stream> chosen = peerId == null ? streams
+                : streams.stream().filter(s -> s.peerId().equals(peerId)).toList();
+        if (chosen.isEmpty()) {
+            throw new NoSuchElementException("peer: " + peerId + " (expected: one of "
+                    + streams.stream().map(OutgoingStreams.Stream::peerId).distinct().toList()
+                    + ", the sites this site sends " + resourceId + " to)");
+        }
+        List<TriggeredSync> cycles = new ArrayList<>();
+        for (OutgoingStreams.Stream s : chosen) {
+            cycles.add(new TriggeredSync(resourceId, s.peerId(), s.mode(), s.multiMaster(),
+                    replicationEngine.syncAfterRunning(s.request())));
+        }
+        return List.copyOf(cycles);
+    }
+
+    /** Why this site sends no stream of {@code resource}, for an operator who asked for one. */
+    private String nothingSentReason(Resource resource) {
+        String id = resource.id();
+        if (effective == null) {
+            return "resource " + id + ": the replication streams of site " + siteId
+                    + " are not set up yet (expected: ask again once the site has started)";
+        }
+        MirrorRole here = resource.mirrorAt(siteId).map(Mirror::role).orElse(null);
+        if (isMultiMaster(resource)) {
+            List<String> writable = resource.mirrors().stream()
+                    .filter(m -> m.role() == MirrorRole.PRIMARY || m.role() == MirrorRole.REPLICA)
+                    .map(Mirror::site).toList();
+            if (here != MirrorRole.PRIMARY && here != MirrorRole.REPLICA) {
+                return "resource " + id + ": site " + siteId + (here == null ? " holds no copy of it" : " holds a "
+                        + here.name().toLowerCase(java.util.Locale.ROOT) + " copy") + " and sends nothing; the"
+                        + " writable copies at " + writable + " send it (ask one of them)";
+            }
+        } else {
+            String primary = coordinator.primary(id).map(Coordinator.PrimaryLease::siteId)
+                    .orElse(resource.primarySite());
+            if (!primary.equals(siteId)) {
+                return "resource " + id + ": site " + siteId + (here == null ? " holds no copy of it"
+                        : " is a mirror, not the primary") + "; its primary " + primary
+                        + " sends it (ask that site's admin API)";
+            }
+        }
+        return "resource " + id + ": site " + siteId + " sends it to no other site (no other mirror has a"
+                + " replicationAddress, or its copy cannot be opened: see the site's log)";
     }
 
     /**
@@ -474,15 +576,7 @@ public final class VantageSite implements AutoCloseable {
     }
 
     private void closeSchedules() {
-        for (AutoCloseable c : schedules) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.log(Level.FINE, "closing a replication schedule failed", e);
-            }
-        }
-        schedules.clear();
-        multiMasterStreams.clear();
+        outgoing.close();
     }
 
     private void onPolicyChange(PolicySnapshot previous, PolicySnapshot current, PolicyDiff diff) {
@@ -559,6 +653,8 @@ public final class VantageSite implements AutoCloseable {
         admin.register("GET", "/mirrors", r -> AdminServer.Response.json(mirrorsJson()));
         admin.register("GET", "/zones", this::zoneChoice);
         admin.register("GET", "/replication", r -> AdminServer.Response.json(replicationEngine.toJson()));
+        admin.registerAsync("POST", "/replication/sync", new SyncNowEndpoint(siteId, this::syncNow,
+                replicationEngine));
         admin.register("GET", "/conflicts", r -> AdminServer.Response.json(replicationEngine.conflictsJson() + "\n"));
         admin.register("GET", "/predictor", r -> AdminServer.Response.json(predictorJson(predictor)));
         admin.register("GET", "/federation", r -> AdminServer.Response.json(Federation.toJson(federation.localAggregate())));
