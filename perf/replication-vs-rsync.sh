@@ -8,6 +8,8 @@
 #   replication.delta_time_scan        the same changes made behind Vantage's back (it must scan, as rsync does)
 #   replication.delta_time_resident    the same kind of change synced by engines that stay up (a site's `vantage run`),
 #                                      no JVM start per sync (perf's WarmDelta) / the same rsync median
+#   replication.delta_time_site        two running sites (`vantage run`), 1 % changed behind their back (plain writes,
+#                                      found by a scan), the operator's `curl -X POST /replication/sync` / rsync plain
 #   replication.delta_bytes[_z|_scan]  bytes on the socket (both directions) / rsync's own --stats bytes
 #   replication.stage_*                JMH per-core MB/s of XXH3-128 / LZ4 / zstd / frame codec vs xxhsum, lz4, zstd
 # Volume: 1 GiB (256 MiB with --quick), first half random, second half text-like (compressible, no two blocks
@@ -23,7 +25,7 @@ reps=$(( quick ? 1 : 3 ))
 block=65536
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "installing $2" >&2; apt-get install -y -q "$2" >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1; apt-get install -y -q "$2" >/dev/null; }; }; }
-need rsync rsync; need iperf3 iperf3; need xxhsum xxhash; need lz4 lz4; need zstd zstd; need python3 python3
+need rsync rsync; need iperf3 iperf3; need curl curl; need xxhsum xxhash; need lz4 lz4; need zstd zstd; need python3 python3
 
 work="$(mktemp -d /tmp/vantage-repl-bench.XXXXXX)"
 shm="$(mktemp -d /dev/shm/vantage-repl-bench.XXXXXX)"
@@ -194,6 +196,89 @@ grep -E '^(# |WARM_DELTA)' "$work/warm.log" | sed 's/^WARM_DELTA/# WARM_DELTA/' 
 wmed=$(sed -nE 's/^WARM_DELTA median_seconds=([0-9.]+).*/\1/p' "$work/warm.log")
 result replication.delta_time_resident "delta ${size_mib}MiB 1% changed via the Volume API, sender and receiver resident (no JVM start per sync), rsync daemon plain" "$wmed" s "$rmed"
 rm -rf "$work/warm.img" "$work/warm"
+
+# ---------------------------------------------------------------- two running sites: on demand through the admin API
+# What an operator runs with Vantage in place of rsync: two sites are up (`vantage run`), the primary holds the
+# volume; an application changes 1 % of its blocks behind Vantage's back (plain writes into the file, so the primary
+# scans and hashes the whole volume to find them, as rsync must), and the operator asks for a sync with one
+# `curl -X POST .../replication/sync?resource=bench`, answered once the mirror has durably acknowledged everything.
+# Timed: that curl call. The sites' state cannot be restored between runs, so each run changes other blocks (same
+# count and size); after each, the mirror's copy is compared with the primary's.
+site_port() { free_port; }
+sa_admin=$(site_port); sb_admin=$(site_port)
+printf 'bench-token\n' > "$work/admin-token"
+cat > "$work/sites.yaml" <<YAML
+sites:
+  - id: a
+    location: {latitude: 50.1, longitude: 8.7}
+    replicationAddress: 127.0.0.1:$(site_port)
+    adminAddress: 127.0.0.1:$sa_admin
+    listeners: [{name: http, address: 127.0.0.1, port: $(site_port)}]
+    upstreamGroups: [{name: vol, upstreams: [127.0.0.1:$(site_port)]}]
+  - id: b
+    location: {latitude: 39.0, longitude: -77.5}
+    replicationAddress: 127.0.0.1:$(site_port)
+    adminAddress: 127.0.0.1:$sb_admin
+    listeners: [{name: http, address: 127.0.0.1, port: $(site_port)}]
+    upstreamGroups: [{name: vol, upstreams: [127.0.0.1:$(site_port)]}]
+routes:
+  - name: vol
+    target: {resource: bench}
+resources:
+  - id: bench
+    volumePath: $work/src.img
+    blockSizeBytes: 64KiB
+    primarySite: a
+    mirrors:
+      - {site: a, role: primary, upstreamGroup: vol}
+      - {site: b, role: shadow, upstreamGroup: vol}
+    replication:
+      mode: delta
+      schedule: {kind: on_demand}
+admin: {tokenFile: $work/admin-token}
+YAML
+start_site() { # id
+  java $flags -jar "$jar" run "$work/sites.yaml" --site "$1" --data "$work/site-$1" > "$work/site-$1.log" 2>&1 & pids+=($!)
+  for _ in $(seq 1 600); do grep -q "running; proxy" "$work/site-$1.log" 2>/dev/null && return 0; sleep 0.1; done
+  echo "site $1 did not start: $(tail -5 "$work/site-$1.log")" >&2; exit 2
+}
+start_site b; start_site a
+site_sync() { # prints the curl wall time in seconds; fails unless the answer is 200
+  local t0 t1 code
+  t0=$(now)
+  code=$(curl -s -o "$work/site-sync.json" -w '%{http_code}' -X POST -H 'Authorization: Bearer bench-token' \
+    "http://127.0.0.1:$sa_admin/replication/sync?resource=bench&timeout_seconds=600")
+  t1=$(now)
+  [ "$code" = 200 ] || { echo "site sync: HTTP $code $(cat "$work/site-sync.json")" >&2; exit 2; }
+  python3 -c "print($t1-$t0)"
+}
+sa_copy="$work/site-a/volumes/bench.img"; sb_copy="$work/site-b/volumes/bench.img"
+first=$(site_sync)
+cmp -s "$sa_copy" "$sb_copy" || { echo "site sync: the mirror's copy differs after the first sync" >&2; exit 2; }
+echo "# sites: first sync (whole volume to an empty mirror) $(python3 -c "print(round($first,3))") s: $(cat "$work/site-sync.json")" >&2
+change_behind() { # seed: 1 % of the blocks get 4 KiB of random bytes at a random offset, plain writes, then fsync
+  python3 - "$sa_copy" "$block" "$1" <<'PY'
+import os, random, sys
+path, block, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rnd = random.Random(seed)
+blocks = os.path.getsize(path) // block
+with open(path, "r+b") as f:
+    for b in sorted(rnd.sample(range(blocks), max(1, round(blocks / 100)))):
+        f.seek(b * block + rnd.randrange(block - 4096 + 1)); f.write(rnd.randbytes(4096))
+    f.flush(); os.fsync(f.fileno())
+PY
+}
+site_time=(); for _ in 1 2; do change_behind $(( 100 + ${#site_time[@]} )); site_sync >/dev/null; done  # unmeasured: JIT
+for rep in $(seq 1 $(( quick ? 3 : 5 ))); do
+  change_behind $(( 200 + rep ))
+  t=$(site_sync); site_time+=("$t")
+  cmp -s "$sa_copy" "$sb_copy" || { echo "site sync: the mirror's copy differs" >&2; exit 2; }
+  echo "# sites: on-demand delta (load $(load)): $(python3 -c "print(round($t,3))") s: $(cat "$work/site-sync.json")" >&2
+done
+read -r omin omed omax <<<"$(stats "${site_time[@]}")"
+echo "# sites: on-demand delta wall time s (min median max): $omin $omed $omax" >&2
+result replication.delta_time_site "delta ${size_mib}MiB 1% changed behind Vantage's back, two running sites, curl POST /replication/sync to the primary, rsync daemon plain" "$omed" s "$rmed"
+for p in $(pgrep -f "run $work/sites.yaml" || true); do kill "$p" 2>/dev/null || true; done
 
 # ---------------------------------------------------------------- pipeline stages: JMH vs native tools, 1 core each
 sample_mib=$(( quick ? 32 : 64 ))
