@@ -1,6 +1,8 @@
 package dev.vantage.perf;
 
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,14 +23,20 @@ import dev.vantage.replication.Volumes;
  * a receiver engine in one long-running JVM, talking the real protocol over loopback TCP, so no JVM start or JIT
  * warm-up is inside the measurement. Each round copies the whole volume to an empty destination (a new resource id,
  * so nothing can be skipped), times it from request to the destination's durable DONE, verifies the copy and deletes
- * it (releasing it at the receiver). Two unmeasured rounds first (JIT). Prints one line per round and {@code WARM_FULL median_mbps=.. min_mbps=..
- * max_mbps=.. resent=..} (MB/s of volume data). Single-threaded driver.
+ * it (releasing it at the receiver). Unmeasured rounds first, until the JIT is warm: at least {@value #MIN_WARMUP_ROUNDS},
+ * and more (at most {@value #MAX_WARMUP_ROUNDS}) while the JIT compiled for more than {@value #JIT_QUIET_PERCENT} % of
+ * the last round's time (on 2 cores, C2 compiling the replication and Netty code took a fifth of the CPU samples of
+ * the first measured rounds after 2 warm-up rounds; a site that stays up is past that). Prints one line per round with
+ * its JIT time and {@code WARM_FULL median_mbps=.. min_mbps=.. max_mbps=.. resent=..} (MB/s of volume data).
+ * Single-threaded driver.
  *
  * <p>Usage: {@code java -cp perf/target/benchmarks.jar dev.vantage.perf.WarmFull SRC_FILE DEST_DIR BLOCK_BYTES ROUNDS}
  */
 public final class WarmFull {
 
-    private static final int WARMUP_ROUNDS = 2;
+    private static final int MIN_WARMUP_ROUNDS = 2;
+    private static final int MAX_WARMUP_ROUNDS = 8;
+    private static final int JIT_QUIET_PERCENT = 5;
 
     private WarmFull() {
     }
@@ -54,23 +62,29 @@ public final class WarmFull {
              ReplicationEngine mirror = ReplicationEngine.create("mirror")) {
             ReceiverEndpoint receiver = mirror.startReceiver(new InetSocketAddress("127.0.0.1", 0),
                     work.resolve("mirror"));
-            for (int round = -WARMUP_ROUNDS; round < rounds; round++) {
-                String resource = "full" + (round + WARMUP_ROUNDS);
+            CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+            int warmUps = 0;
+            for (int round = -1; round < rounds; round++) {
+                boolean warmUp = round < 0;
+                String resource = "full" + (warmUps + round + 1);
                 SyncRequest full = SyncRequest.of(resource, source, "mirror", receiver.address())
                         .withBlockSize(blockSizeBytes, work.resolve("state")).withMode(ReplicationMode.FULL);
+                long jitStartMillis = jit.getTotalCompilationTime();
                 long start = System.nanoTime();
                 SyncResult result = sender.sync(full).get(10, TimeUnit.MINUTES);
                 double seconds = (System.nanoTime() - start) / 1e9;
+                long jitMillis = jit.getTotalCompilationTime() - jitStartMillis;
                 Path copy = work.resolve("mirror").resolve(resource + ".vol");
                 boolean identical = Volumes.verify(source, copy, blockSizeBytes).identical();
                 double rate = sizeBytes / 1e6 / seconds;
-                System.out.printf("# %s round %d: %d blocks sent, %d wire bytes, %d re-sent, %.3f s, %.1f MB/s, copy %s%n",
-                        round < 0 ? "warm-up" : "measured", round, result.blocksSent(), result.wireBytes(),
-                        result.framesResent(), seconds, rate, identical ? "identical" : "DIFFERS");
+                System.out.printf("# %s round %d: %d blocks sent, %d wire bytes, %d re-sent, %.3f s, %.1f MB/s, JIT %d ms,"
+                                + " copy %s%n", warmUp ? "warm-up" : "measured", warmUp ? warmUps : round,
+                        result.blocksSent(), result.wireBytes(), result.framesResent(), seconds, rate, jitMillis,
+                        identical ? "identical" : "DIFFERS");
                 if (!identical) {
                     System.exit(1);
                 }
-                if (round >= 0) {
+                if (!warmUp) {
                     mbps[round] = rate;
                     resent += result.framesResent();
                 }
@@ -80,6 +94,13 @@ public final class WarmFull {
                 receiver.release(resource).get(1, TimeUnit.MINUTES);
                 delete(copy);
                 delete(work.resolve("mirror").resolve(resource + ".vol.vantage"));
+                if (warmUp) {
+                    warmUps++;
+                    boolean jitBusy = jitMillis * 100 > JIT_QUIET_PERCENT * seconds * 1000;
+                    if (warmUps < MIN_WARMUP_ROUNDS || (jitBusy && warmUps < MAX_WARMUP_ROUNDS)) {
+                        round--;
+                    }
+                }
             }
             receiver.close();
         }

@@ -203,13 +203,7 @@ public final class SenderSession {
                 hello.writerSite.append(multiMasterSite);
             }
             channel.writeAndFlush(codec.encode(hello, channel.alloc()));
-            long lastDurable = await(ready, 120);
-            stats.consistentUpToSequence = lastDurable;
-            ackedSequence.set(lastDurable);
-            if (request.mode() == ReplicationMode.DELTA && subCount >= 2) {
-                requestSubHashes(codec, candidates);
-            }
-
+            // The ring (its events and their buffers) is built during the round trip to READY.
             int ringSize = Integer.highestOneBit(Math.max(8, Math.min(64, (16 << 20) / volume.blockSizeBytes())));
             disruptor = new Disruptor<>(() -> new BlockEvent(volume.blockSizeBytes()), ringSize,
                     r -> {
@@ -219,6 +213,13 @@ public final class SenderSession {
                         return t;
                     }, ProducerType.SINGLE, new BackoffWaitStrategy());
             disruptor.setDefaultExceptionHandler(new AbortingExceptionHandler());
+            long lastDurable = await(ready, 120);
+            stats.consistentUpToSequence = lastDurable;
+            ackedSequence.set(lastDurable);
+            if (request.mode() == ReplicationMode.DELTA && subCount >= 2) {
+                requestSubHashes(codec, candidates);
+            }
+
             SendStage sendStage = new SendStage(lastDurable);
             disruptor.handleEventsWith(new ReadHashStage()).then(new DedupCompressStage()).then(sendStage);
             disruptor.start();
@@ -479,8 +480,10 @@ public final class SenderSession {
         ByteBuffer raw;
         /** The buffer the block was read into, owned by the event until the send stage passes it on or frees it. */
         ByteBuf block;
-        final ByteBuffer compressed;
-        final ByteBuffer patch;
+        private final int blockSizeBytes;
+        /** Allocated on first use by the stage that fills it: a full sync of incompressible data needs neither. */
+        private ByteBuffer compressed;
+        private ByteBuffer patch;
         boolean isEnd;
         long blockIndex;
         int generation;
@@ -497,8 +500,23 @@ public final class SenderSession {
         ConflictResolver.BlockVersion version;
 
         BlockEvent(int blockSizeBytes) {
-            compressed = ByteBuffer.allocateDirect(BlockCompressor.maxCompressedLength(blockSizeBytes));
-            patch = ByteBuffer.allocateDirect(blockSizeBytes);
+            this.blockSizeBytes = blockSizeBytes;
+        }
+
+        /** The buffer compressed payloads are staged in. */
+        ByteBuffer compressed() {
+            if (compressed == null) {
+                compressed = ByteBuffer.allocateDirect(BlockCompressor.maxCompressedLength(blockSizeBytes));
+            }
+            return compressed;
+        }
+
+        /** The buffer a patch's changed sub-blocks are staged in (raw). */
+        ByteBuffer patch() {
+            if (patch == null) {
+                patch = ByteBuffer.allocateDirect(blockSizeBytes);
+            }
+            return patch;
         }
 
         void block(long index) {
@@ -593,7 +611,7 @@ public final class SenderSession {
             if (changed == 0 || changed == subCount) {
                 return false;
             }
-            ByteBuffer patch = event.patch.clear();
+            ByteBuffer patch = event.patch().clear();
             for (int j = 0; j < subCount; j++) {
                 if ((mask & (1L << j)) != 0) {
                     patch.put(patch.position(), event.raw, j * subBlockBytes, subBlockBytes);
@@ -663,7 +681,7 @@ public final class SenderSession {
 
         private int compressTimed(BlockEvent event) {
             long start = System.nanoTime();
-            int n = compressor.compress(wanted, event.raw, event.rawLength, event.compressed);
+            int n = compressor.compress(wanted, event.raw, event.rawLength, event.compressed());
             long took = System.nanoTime() - start;
             if (took > 0) {
                 double rate = (double) event.rawLength / took;
@@ -703,7 +721,7 @@ public final class SenderSession {
             } else if (k >= 0 && event.rawLength == volume.blockSizeBytes() && preparePatch(event, k)) {
                 // A patch is small: always worth compressing.
                 int n = wanted == Codec.RAW ? -1
-                        : compressor.compress(wanted, event.patch, event.patchRawLength, event.compressed);
+                        : compressor.compress(wanted, event.patch(), event.patchRawLength, event.compressed());
                 event.codec = n > 0 ? wanted : Codec.RAW;
                 event.payloadLength = n > 0 ? n : event.patchRawLength;
             } else {
@@ -803,8 +821,8 @@ public final class SenderSession {
             frame.value = event.patchMask != 0 ? event.patchMask : event.referenceIndex;
             putVersion(frame, event.version);
             int payloadLength = event.referenceIndex >= 0 ? 0 : event.payloadLength;
-            ByteBuffer payload = event.codec != Codec.RAW ? event.compressed
-                    : event.patchMask != 0 ? event.patch : event.raw;
+            ByteBuffer payload = event.codec != Codec.RAW ? event.compressed()
+                    : event.patchMask != 0 ? event.patch() : event.raw;
             int frameBytes = payloadLength + 128;
             awaitCredit(frameBytes);
             if (failure != null) {
