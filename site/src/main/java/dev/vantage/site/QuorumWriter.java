@@ -22,7 +22,8 @@ import dev.vantage.replication.SyncRequest;
  * mirror and waiting for the first W - 1 durable acknowledgements.
  *
  * <p>A sync already running towards a mirror may have planned its blocks before this write, so each mirror gets a
- * sync that starts after the write (chained behind any running one); its durable ack therefore covers the write.
+ * sync that starts after the write ({@link ReplicationEngine#syncAfterRunning}: right after any running one, at once
+ * when none runs); its durable ack therefore covers the write.
  *
  * <p>Threading: thread-safe; the returned future completes on a replication thread.
  */
@@ -67,9 +68,7 @@ public final class QuorumWriter {
                     .withEpoch(epoch)
                     .withMode(ReplicationMode.DELTA)
                     .withCompression(resource.replication().compression());
-            engine.sync(request)
-                    .handle((done, error) -> null)
-                    .thenCompose(ignored -> engine.sync(request))
+            engine.syncAfterRunning(request)
                     .whenComplete((result, error) -> {
                         synchronized (acknowledged) {
                             if (error == null) {

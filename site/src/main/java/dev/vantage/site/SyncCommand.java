@@ -137,7 +137,7 @@ final class SyncCommand implements Callable<Integer> {
                 .append(" mode=").append(s.path("mode").asString(""))
                 .append(" outcome=").append(s.path("outcome").asString(""));
         String[][] fields = {{"blocksPlanned", "blocks_planned"}, {"blocksSent", "blocks_sent"},
-                {"blocksSkipped", "blocks_skipped"}, {"blocksDone", "blocks_done"}, {"references", "references"},
+                {"blocksSkipped", "blocks_skipped"}, {"blocksDone", "blocks_done"}, {"references", "references"}, {"patches", "patches"},
                 {"wireBytes", "wire_bytes"}, {"rawBytes", "raw_bytes"}, {"attempts", "attempts"},
                 {"attempt", "attempt"}, {"seconds", "seconds"}, {"durableSequence", "durable_sequence"}};
         for (String[] f : fields) {

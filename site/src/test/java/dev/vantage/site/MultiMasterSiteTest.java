@@ -141,6 +141,21 @@ class MultiMasterSiteTest {
     }
 
     @Test
+    void shouldRunTheReplicasStreamToThePrimaryWhenTheOperatorAsks() throws Exception {
+        us.write("desktop", 6L * BLOCK, bytes(60)).get(10, TimeUnit.SECONDS);
+
+        List<VantageSite.TriggeredSync> cycles = us.syncNow("desktop", null);
+
+        assertThat(cycles).singleElement().satisfies(c -> {
+            assertThat(c.peerId()).isEqualTo("eu");
+            assertThat(c.multiMaster()).isTrue();
+            assertThat(c.mode()).isEqualTo(dev.vantage.config.ReplicationMode.DELTA);
+        });
+        cycles.get(0).cycle().get(30, TimeUnit.SECONDS);
+        assertThat(block(copy(eu), 6)).as("the triggered cycle started after the write").isEqualTo(bytes(60));
+    }
+
+    @Test
     void shouldResolveAConcurrentWriteTheSameWayAtBothSitesAndListTheLoser() throws Exception {
         await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(copy(us))
                 && Volumes.verify(copy(eu), copy(us), BLOCK).identical());

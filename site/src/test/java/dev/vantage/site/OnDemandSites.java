@@ -39,14 +39,22 @@ final class OnDemandSites implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     OnDemandSites(Path dir) throws IOException {
+        this(dir, "");
+    }
+
+    /** With {@code replicationExtra}, one more line of the resource's {@code replication} block (e.g. a throttle). */
+    OnDemandSites(Path dir, String replicationExtra) throws IOException {
         this.dir = dir;
+        Files.createDirectories(dir);
         byte[] seed = new byte[BLOCKS * BLOCK];
         new Random(11).nextBytes(seed);
         Files.write(dir.resolve("desktop.img"), seed);
         Files.writeString(dir.resolve("admin-token"), TOKEN + "\n");
         StringBuilder sites = new StringBuilder();
+        int[] ports = freePorts(4 * SITES.size());
+        int next = 0;
         for (String id : SITES) {
-            int admin = freePort();
+            int admin = ports[next++];
             adminPorts.put(id, admin);
             sites.append("""
                       - id: %s
@@ -55,7 +63,7 @@ final class OnDemandSites implements AutoCloseable {
                         adminAddress: 127.0.0.1:%d
                         listeners: [{name: http, address: 127.0.0.1, port: %d}]
                         upstreamGroups: [{name: desktop, upstreams: [127.0.0.1:%d]}]
-                    """.formatted(id, freePort(), admin, freePort(), freePort()));
+                    """.formatted(id, ports[next++], admin, ports[next++], ports[next++]));
         }
         policyFile = dir.resolve("policy.yaml");
         Files.writeString(policyFile, "sites:\n" + sites + """
@@ -74,9 +82,10 @@ final class OnDemandSites implements AutoCloseable {
                     replication:
                       mode: delta
                       schedule: {kind: on_demand}
+                %s
                 probes: {intervalMillis: 500ms, timeoutMillis: 200ms}
                 admin: {tokenFile: admin-token}
-                """);
+                """.formatted(replicationExtra.isEmpty() ? "" : "      " + replicationExtra));
         closeables.add(coordinator);
     }
 
@@ -146,9 +155,21 @@ final class OnDemandSites implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+    /** {@code count} distinct free ports: all held open together, so the system cannot hand one out twice. */
+    private static int[] freePorts(int count) throws IOException {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; i++) {
+                ServerSocket socket = new ServerSocket(0);
+                held.add(socket);
+                ports[i] = socket.getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket socket : held) {
+                socket.close();
+            }
         }
     }
 }

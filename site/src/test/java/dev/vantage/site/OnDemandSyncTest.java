@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -189,10 +190,49 @@ class OnDemandSyncTest {
         assertThat(blocksSent(all.body(), "us")).isEqualTo(BLOCKS);
     }
 
+    @Test
+    void shouldStartATriggeredCycleAfterTheRunningOneSoThatItCarriesTheLatestWrite() throws Exception {
+        sites.close();
+        // 512 KiB at 256 KiB/s: the first cycle runs for more than a second whatever the machine's speed.
+        sites = new OnDemandSites(dir.resolve("throttled"), "throttle: {bytesPerSecond: 256KiB/s}");
+        VantageSite eu = sites.start("eu");
+        sites.start("us");
+        CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> post("resource=desktop&peer=us"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> eu.replicationEngine().progress("desktop", "us")
+                .map(p -> p.phase() == MirrorProgress.Phase.SYNCING).orElse(false));
+        eu.write("desktop", 31L * BLOCK, OnDemandSites.bytes(BLOCK, 6)).get(10, TimeUnit.SECONDS);
+
+        HttpResponse<String> second = post("resource=desktop&peer=us");
+
+        assertThat(second.statusCode()).as(second.body()).isEqualTo(200);
+        assertThat(first).as("the running cycle ended first").isDone();
+        HttpResponse<String> firstAnswer = first.get();
+        assertThat(firstAnswer.statusCode()).as(firstAnswer.body()).isEqualTo(200);
+        assertThat(number(second.body(), "us", "wireBytes")).as("a cycle of its own, not the running one's result")
+                .isLessThan(number(firstAnswer.body(), "us", "wireBytes"));
+        assertThat(Files.readAllBytes(sites.copy("us"))).isEqualTo(Files.readAllBytes(sites.copy("eu")));
+    }
+
+    private HttpResponse<String> post(String query) {
+        try {
+            return sites.postSync("eu", query);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The blocks the answer says were sent to {@code peer}. */
     static long blocksSent(String body, String peer) {
-        Matcher m = Pattern.compile("\\{\"peer\":\"" + peer + "\",[^}]*\"outcome\":\"ok\",[^}]*\"blocksSent\":(\\d+)")
-                .matcher(body);
+        return number(body, peer, "blocksSent");
+    }
+
+    /** The figure {@code name} of the ok stream to {@code peer} in an answer. */
+    static long number(String body, String peer, String name) {
+        Matcher m = Pattern.compile("\\{\"peer\":\"" + peer + "\",[^}]*\"outcome\":\"ok\",[^}]*\"" + name
+                + "\":(\\d+)").matcher(body);
         assertThat(m.find()).as("an ok stream to " + peer + " in " + body).isTrue();
         return Long.parseLong(m.group(1));
     }
