@@ -10,12 +10,14 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 import dev.vantage.config.Mirror;
 import dev.vantage.config.Policy;
 import dev.vantage.config.Resource;
+import dev.vantage.config.ScheduleKind;
 import dev.vantage.config.Site;
 
 /**
@@ -24,6 +26,12 @@ import dev.vantage.config.Site;
  * the {@link Coordinator}) -&gt; primary; the old primary becomes a shadow and is released when no longer
  * predicted (unless the policy pins it). Failed shadows are recreated. Shadows go on spot capacity while the
  * site has some and fall back to on-demand when it runs out.
+ *
+ * <p>Who starts a shadow's syncs: the controller, for the shadows the predictor placed (the predictor is what asks
+ * for them) and for the ones the policy pins under an {@code interval} schedule. A pinned shadow of an
+ * {@code on_demand} or {@code off_peak} resource is synced only as its schedule says (by the site's scheduled stream:
+ * when the operator, a quorum write or an off-peak window asks), so the controller only follows its state; the final
+ * sync of a promotion runs whatever the schedule.
  *
  * <p>Threading: one owner thread calls {@link #applyPolicy} and {@link #tick}; {@link #mirrors} and
  * {@link #recentEvents} are safe from any thread (immutable snapshots).
@@ -203,9 +211,23 @@ public final class MirrorLifecycleController {
         t.pinned = pinned;
         mirrors.put(siteId, t);
         coordinator.addMirrorSite(resource.id(), siteId);
+        if (!startsSyncs(resource, t)) {
+            event(resource.id() + ": shadow at " + siteId + " on " + t.capacity + " capacity (" + why + "), synced "
+                    + "from " + lease.siteId() + " when its " + scheduleName(resource) + " schedule says");
+            return;
+        }
         replication.startFullSync(resource.id(), lease.siteId(), siteId, lease.epoch());
         event(resource.id() + ": shadow at " + siteId + " on " + t.capacity + " capacity, full sync from "
                 + lease.siteId() + " (" + why + ")");
+    }
+
+    /** Whether the controller starts {@code t}'s syncs itself (see the class comment). */
+    private static boolean startsSyncs(Resource resource, Tracked t) {
+        return !t.pinned || resource.replication().schedule().kind() == ScheduleKind.INTERVAL;
+    }
+
+    private static String scheduleName(Resource resource) {
+        return resource.replication().schedule().kind().name().toLowerCase(Locale.ROOT);
     }
 
     private void advanceShadow(Resource resource, Tracked t, Coordinator.PrimaryLease lease, long now) {
@@ -214,7 +236,8 @@ public final class MirrorLifecycleController {
         }
         ReplicationActions.SyncState s = replication.syncState(resource.id(), t.siteId);
         t.lagBlocks = s.lagBlocks();
-        if (s.phase() == ReplicationActions.Phase.FAILED) {
+        boolean startsSyncs = startsSyncs(resource, t);
+        if (s.phase() == ReplicationActions.Phase.FAILED && startsSyncs) {
             t.recreations++;
             t.state = MirrorState.SHADOW_SYNCING;
             replication.startFullSync(resource.id(), lease.siteId(), t.siteId, lease.epoch());
@@ -225,7 +248,7 @@ public final class MirrorLifecycleController {
             t.state = MirrorState.SHADOW_READY;
             t.lastDeltaMillis = now;
             event(resource.id() + ": shadow at " + t.siteId + " ready");
-        } else if (t.state == MirrorState.SHADOW_READY && s.phase() != ReplicationActions.Phase.SYNCING
+        } else if (startsSyncs && t.state == MirrorState.SHADOW_READY && s.phase() != ReplicationActions.Phase.SYNCING
                 && now - t.lastDeltaMillis >= settings.deltaIntervalMillis()) {
             t.lastDeltaMillis = now;
             replication.startDeltaSync(resource.id(), lease.siteId(), t.siteId, lease.epoch());

@@ -4,19 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.time.InstantSource;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.vantage.config.GeoPoint;
 import dev.vantage.config.Mirror;
 import dev.vantage.config.MirrorRole;
 import dev.vantage.config.Policy;
+import dev.vantage.config.ReplicationSettings;
 import dev.vantage.config.Resource;
+import dev.vantage.config.Schedule;
+import dev.vantage.config.ScheduleKind;
 import dev.vantage.config.Site;
+import dev.vantage.config.TimeWindow;
 import dev.vantage.predictor.DecisionSnapshot;
 import dev.vantage.site.MirrorLifecycleController.CapacityKind;
 import dev.vantage.site.MirrorLifecycleController.MirrorState;
@@ -76,9 +83,15 @@ class MirrorLifecycleControllerTest {
     }
 
     private static Policy policy(int spotAtSin, Mirror... pinned) {
+        return policy(spotAtSin, null, pinned);
+    }
+
+    private static Policy policy(int spotAtSin, Schedule schedule, Mirror... pinned) {
         List<Mirror> mirrors = new ArrayList<>(List.of(new Mirror("fra", MirrorRole.PRIMARY, "desktop")));
         mirrors.addAll(List.of(pinned));
-        Resource desktop = new Resource("desktop", null, null, 65_536, "fra", mirrors, null, null, null);
+        ReplicationSettings replication = schedule == null ? null
+                : new ReplicationSettings(null, null, schedule, null, null);
+        Resource desktop = new Resource("desktop", null, null, 65_536, "fra", mirrors, replication, null, null);
         return Policy.of(List.of(site("fra", 0), site("iad", 0), site("sin", spotAtSin)), List.of(), List.of(), List.of(desktop));
     }
 
@@ -262,6 +275,59 @@ class MirrorLifecycleControllerTest {
             assertThat(m.pinnedByPolicy()).isTrue();
             assertThat(m.state()).isEqualTo(MirrorState.SHADOW_READY);
         });
+    }
+
+    @Test
+    void shouldLeaveTheSyncsOfAPinnedShadowOfAnOnDemandResourceToItsTriggers() {
+        controller.applyPolicy(policy(0, new Schedule(ScheduleKind.ON_DEMAND, 1_000, List.of()),
+                new Mirror("iad", MirrorRole.SHADOW, "desktop")));
+        advance(100);
+        advance(5_000);
+        assertThat(replication.calls).isEmpty();
+        assertThat(mirror("iad")).get().extracting(MirrorView::state).isEqualTo(MirrorState.SHADOW_SYNCING);
+        assertThat(controller.recentEvents()).anyMatch(e -> e.contains("shadow at iad")
+                && e.contains("when its on_demand schedule says"));
+
+        // The operator's trigger ran a cycle (the site's stream, not the controller): the shadow is ready, and no
+        // periodic delta follows it.
+        replication.finish("iad");
+        advance(100);
+        assertThat(mirror("iad")).get().extracting(MirrorView::state).isEqualTo(MirrorState.SHADOW_READY);
+        advance(60_000);
+        replication.fail("iad");
+        advance(1_000);
+        assertThat(replication.calls).isEmpty();
+
+        // A shadow the predictor places is its own asker: full sync, then deltas.
+        predict("sin", 0.95, 0.1);
+        advance(100);
+        replication.finish("sin");
+        advance(100);
+        advance(1_500);
+        assertThat(replication.calls).containsExactly("full desktop fra->sin @1", "delta desktop fra->sin @1");
+    }
+
+    @Test
+    void shouldLeaveTheSyncsOfAPinnedShadowOfAnOffPeakResourceToItsWindows() {
+        controller.applyPolicy(policy(0, new Schedule(ScheduleKind.OFF_PEAK, 1_000,
+                        List.of(new TimeWindow(Set.of(), LocalTime.of(1, 0), LocalTime.of(5, 0), ZoneOffset.UTC))),
+                new Mirror("iad", MirrorRole.SHADOW, "desktop")));
+        advance(100);
+        replication.finish("iad");
+        advance(100);
+        advance(10_000);
+        assertThat(replication.calls).isEmpty();
+        assertThat(mirror("iad")).get().extracting(MirrorView::state).isEqualTo(MirrorState.SHADOW_READY);
+    }
+
+    @Test
+    void shouldStillFullSyncAndRefreshAPinnedShadowOfAnIntervalResource() {
+        controller.applyPolicy(policy(0, new Mirror("iad", MirrorRole.SHADOW, "desktop")));
+        advance(100);
+        replication.finish("iad");
+        advance(100);
+        advance(1_500);
+        assertThat(replication.calls).containsExactly("full desktop fra->iad @1", "delta desktop fra->iad @1");
     }
 
     @Test
