@@ -11,6 +11,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
+import tools.jackson.databind.json.JsonMapper;
+
 import dev.vantage.proxy.AdminServer;
 import dev.vantage.replication.ReplicationEngine;
 import dev.vantage.replication.SyncProgress;
@@ -30,6 +32,7 @@ import dev.vantage.replication.SyncResult;
  */
 final class SyncNowEndpoint implements AdminServer.AsyncHandler {
 
+    private static final JsonMapper JSON = JsonMapper.builder().build();
     static final long DEFAULT_TIMEOUT_SECONDS = 300;
     static final long MAX_TIMEOUT_SECONDS = 86_400;
     private static final Set<String> PARAMETERS = Set.of("resource", "peer", "timeout_seconds");
@@ -190,26 +193,8 @@ final class SyncNowEndpoint implements AdminServer.AsyncHandler {
         }
     }
 
-    /** {@code s} as a JSON string. */
+    /** {@code s} as a JSON string (Jackson's escaping). */
     static String quote(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            switch (ch) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (ch < 0x20) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) ch));
-                    } else {
-                        b.append(ch);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        return JSON.writeValueAsString(s);
     }
 }
