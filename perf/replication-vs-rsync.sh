@@ -103,9 +103,9 @@ echo "# full sync MB/s (min median max): tmpfs $tmin $tmed $tmax | disk $dmin $d
 result replication.full_throughput_tmpfs "full sync ${size_mib}MiB into tmpfs MB/s vs iperf3 loopback" "$tmed" MB/s "$tcp_mbps"
 result replication.full_throughput "full sync ${size_mib}MiB into a file on disk MB/s vs iperf3 loopback" "$dmed" MB/s "$tcp_mbps"
 # The same full sync by a sender and a receiver engine that stay up (a site's `vantage run`): no JVM start and no JIT
-# warm-up inside the measurement (perf's WarmFull: 2 unmeasured rounds, then measured rounds into tmpfs, each copy
-# verified and deleted).
-java $flags -cp "$bjar" dev.vantage.perf.WarmFull "$work/src.img" "$shm/warm-full" "$block" $(( quick ? 3 : 5 )) > "$work/warm-full.log" 2>&1 \
+# warm-up inside the measurement (perf's WarmFull: unmeasured rounds until the JIT is quiet, then measured rounds into
+# tmpfs, each copy verified and deleted). Netty's sampled leak detection off, as `vantage run` runs.
+java $flags -Dio.netty.leakDetection.level=disabled -cp "$bjar" dev.vantage.perf.WarmFull "$work/src.img" "$shm/warm-full" "$block" $(( quick ? 3 : 5 )) > "$work/warm-full.log" 2>&1 \
   || { cat "$work/warm-full.log" >&2; echo "WarmFull failed" >&2; exit 2; }
 grep -E '^(# |WARM_FULL)' "$work/warm-full.log" | sed 's/^WARM_FULL/# WARM_FULL/' >&2
 rm -rf "$shm/warm-full"
@@ -190,7 +190,7 @@ result replication.delta_bytes_scan "delta ${size_mib}MiB 1% changed behind Vant
 # loopback TCP, full sync first, 2 unmeasured rounds, then 5 measured rounds, each verified). Baseline: the same
 # run's rsync median above.
 cp "$work/src.img" "$work/warm.img"
-java $flags -cp "$bjar" dev.vantage.perf.WarmDelta "$work/warm.img" "$work/warm" "$block" 1 4096 5 13 > "$work/warm.log" 2>&1 \
+java $flags -Dio.netty.leakDetection.level=disabled -cp "$bjar" dev.vantage.perf.WarmDelta "$work/warm.img" "$work/warm" "$block" 1 4096 5 13 > "$work/warm.log" 2>&1 \
   || { cat "$work/warm.log" >&2; echo "WarmDelta failed" >&2; exit 2; }
 grep -E '^(# |WARM_DELTA)' "$work/warm.log" | sed 's/^WARM_DELTA/# WARM_DELTA/' >&2
 wmed=$(sed -nE 's/^WARM_DELTA median_seconds=([0-9.]+).*/\1/p' "$work/warm.log")

@@ -25,6 +25,9 @@ final class ReplicationCliSupport {
      */
     static void warmUpFor(String[] args) {
         if (args.length > 0 && (args[0].equals("replicate") || args[0].equals("receive"))) {
+            // Before Netty initialises (the warm-up starts it): a data plane runs without sampled leak detection,
+            // as `run` and `proxy` do; its stack traces showed in a warm full sync's profile (perf record).
+            ProxyCommand.disableSampledLeakDetectionUnlessAsked();
             warmUp = ReplicationEngine.warmUp(args[0].equals("receive"));
         }
     }
