@@ -1,6 +1,8 @@
 package dev.vantage.predictor;
 
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What one site shares with the others for federated learning: counts only, never raw traces. Symbols are
@@ -29,5 +31,31 @@ public record ModelAggregate(List<String> sites, List<String> resources, List<Co
         siteTransitions = List.copyOf(siteTransitions);
         resourceSequences = List.copyOf(resourceSequences);
         siteByHour = List.copyOf(siteByHour);
+    }
+
+    /**
+     * The counts keyed by the names they count rather than by this aggregate's symbol numbers, so that two
+     * aggregates that learnt the same traffic compare equal whatever order their sites learnt names in: keys
+     * {@code r:CONTEXT,->NEXT} (resource sequences), {@code s:CONTEXT,->NEXT} (site transitions), contexts most
+     * recent first, and {@code h:HOUR:SITE} (arrivals per hour of week); counts of the same key are summed.
+     */
+    public Map<String, Integer> countsByName() {
+        Map<String, Integer> out = new TreeMap<>();
+        for (Count c : resourceSequences) {
+            out.merge(key("r:", c, resources), c.count(), Integer::sum);
+        }
+        for (Count c : siteTransitions) {
+            out.merge(key("s:", c, sites), c.count(), Integer::sum);
+        }
+        for (HourCount h : siteByHour) {
+            out.merge("h:" + h.hour() + ":" + sites.get(h.site()), h.count(), Integer::sum);
+        }
+        return out;
+    }
+
+    private static String key(String kind, Count c, List<String> names) {
+        StringBuilder k = new StringBuilder(kind);
+        c.context().forEach(x -> k.append(names.get(x)).append(','));
+        return k.append("->").append(names.get(c.symbol())).toString();
     }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
@@ -43,24 +42,6 @@ class FederationTest {
     }
 
     /** Counts keyed by names, so models that numbered resources differently compare equal. */
-    private static Map<String, Integer> named(ModelAggregate a) {
-        Map<String, Integer> out = new java.util.TreeMap<>();
-        for (ModelAggregate.Count c : a.resourceSequences()) {
-            StringBuilder k = new StringBuilder("r:");
-            c.context().forEach(x -> k.append(a.resources().get(x)).append(','));
-            out.merge(k.append("->").append(a.resources().get(c.symbol())).toString(), c.count(), Integer::sum);
-        }
-        for (ModelAggregate.Count c : a.siteTransitions()) {
-            StringBuilder k = new StringBuilder("s:");
-            c.context().forEach(x -> k.append(a.sites().get(x)).append(','));
-            out.merge(k.append("->").append(a.sites().get(c.symbol())).toString(), c.count(), Integer::sum);
-        }
-        for (ModelAggregate.HourCount h : a.siteByHour()) {
-            out.merge("h:" + h.hour() + ":" + a.sites().get(h.site()), h.count(), Integer::sum);
-        }
-        return out;
-    }
-
     @Test
     void shouldMergeSiteAggregatesIntoExactlyTheModelTrainedOnAllData() {
         List<Access> siteA = traffic("alpha", 12, 1);
@@ -76,7 +57,7 @@ class FederationTest {
         PredictorCore central = trained(all);
         a.merge(b.exportAggregate());
 
-        assertThat(named(a.exportAggregate())).isEqualTo(named(central.exportAggregate()));
+        assertThat(a.exportAggregate().countsByName()).isEqualTo(central.exportAggregate().countsByName());
         for (List<String> history : List.of(List.of("alpha-r1", "alpha-r2"), List.of("beta-r0"),
                 List.of("shared-r3", "shared-r1", "shared-r2"), List.<String>of())) {
             assertThat(a.nextResource(history)).isEqualTo(central.nextResource(history));

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -76,24 +75,6 @@ class FederationTest {
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
-    private static Map<String, Integer> named(ModelAggregate a) {
-        Map<String, Integer> out = new TreeMap<>();
-        for (ModelAggregate.Count c : a.resourceSequences()) {
-            StringBuilder k = new StringBuilder("r:");
-            c.context().forEach(x -> k.append(a.resources().get(x)).append(','));
-            out.merge(k.append("->").append(a.resources().get(c.symbol())).toString(), c.count(), Integer::sum);
-        }
-        for (ModelAggregate.Count c : a.siteTransitions()) {
-            StringBuilder k = new StringBuilder("s:");
-            c.context().forEach(x -> k.append(a.sites().get(x)).append(','));
-            out.merge(k.append("->").append(a.sites().get(c.symbol())).toString(), c.count(), Integer::sum);
-        }
-        for (ModelAggregate.HourCount h : a.siteByHour()) {
-            out.merge("h:" + h.hour() + ":" + a.sites().get(h.site()), h.count(), Integer::sum);
-        }
-        return out;
-    }
-
     @Test
     void shouldGiveEverySiteExactlyTheCountsOfAllTrafficAfterRepeatedPulls() {
         String[] ids = {"fra", "iad", "sin"};
@@ -123,10 +104,10 @@ class FederationTest {
                 }
             }
         }
-        Map<String, Integer> expected = named(central.exportAggregate().join());
+        Map<String, Integer> expected = central.exportAggregate().join().countsByName();
         assertThat(expected).isNotEmpty();
         for (int s = 0; s < 3; s++) {
-            assertThat(named(local.get(s).exportAggregate().join())).as("site %s", ids[s]).isEqualTo(expected);
+            assertThat(local.get(s).exportAggregate().join().countsByName()).as("site %s", ids[s]).isEqualTo(expected);
             assertThat(federation.get(s).countsMerged()).isPositive();
         }
     }
