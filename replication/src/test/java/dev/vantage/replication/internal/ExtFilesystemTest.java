@@ -1,0 +1,289 @@
+package dev.vantage.replication.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import dev.vantage.config.ReplicationMode;
+import dev.vantage.config.Selection;
+import dev.vantage.replication.Volume;
+
+class ExtFilesystemTest {
+
+    private static final int MANY_FILES = 400;
+
+    @TempDir
+    Path dir;
+
+    private Path source;
+    private Map<String, byte[]> files;
+
+    @BeforeEach
+    void populate() throws IOException {
+        ExtImages.assumeE2fsprogs();
+        source = dir.resolve("src");
+        files = new LinkedHashMap<>();
+        put("a/b/c/deep.txt", "deep inside three directories\n".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < MANY_FILES; i++) {
+            put(String.format("many/entry-with-a-longer-name-%03d.txt", i),
+                    ("entry " + i + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        put("empty", new byte[0]);
+        put("tail.txt", random(5000, 1));
+        put("big.bin", random(6 << 20, 2));
+        // 16 data islands separated by holes: 16 extents (an extent tree of depth 1 on ext4), holes in a block map
+        byte[] sparse = new byte[16 * 65536 + 100];
+        Files.createDirectories(source);
+        try (FileChannel ch = FileChannel.open(source.resolve("sparse.bin"), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE)) {
+            for (int i = 0; i < 16; i++) {
+                byte[] island = random(4096, 100 + i);
+                System.arraycopy(island, 0, sparse, i * 65536 + 8192, island.length);
+                ch.write(ByteBuffer.wrap(island), i * 65536L + 8192);
+            }
+            ch.truncate(sparse.length);
+            ch.write(ByteBuffer.wrap(new byte[1]), sparse.length - 1);
+        }
+        files.put("sparse.bin", sparse);
+        // written in 64 KiB pieces with different content, appended one by one
+        try (FileChannel ch = FileChannel.open(source.resolve("pieces.bin"), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE)) {
+            byte[] all = new byte[20 * 65536];
+            for (int i = 0; i < 20; i++) {
+                byte[] piece = random(65536, 200 + i);
+                System.arraycopy(piece, 0, all, i * 65536, piece.length);
+                ch.write(ByteBuffer.wrap(piece));
+                ch.force(false);
+            }
+            files.put("pieces.bin", all);
+        }
+        Files.createSymbolicLink(source.resolve("link"), Path.of("a/b/c/deep.txt"));
+        Files.createSymbolicLink(source.resolve("dirlink"), Path.of("a"));
+    }
+
+    private void put(String name, byte[] content) throws IOException {
+        Path p = source.resolve(name);
+        Files.createDirectories(p.getParent());
+        Files.write(p, content);
+        files.put(name, content);
+    }
+
+    private static byte[] random(int length, long seed) {
+        byte[] b = new byte[length];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private Path image(String type, int blockSizeBytes) throws IOException, InterruptedException {
+        return ExtImages.build(type, blockSizeBytes, source, dir.resolve(type + "-" + blockSizeBytes + ".img"), "64M");
+    }
+
+    @ParameterizedTest(name = "{0} with {1}-byte blocks")
+    @CsvSource({"ext4,4096", "ext4,1024", "ext3,1024", "ext2,1024", "ext2,4096"})
+    void shouldMapEveryRegularFileToItsExactBytesInTheImage(String type, int blockSizeBytes) throws Exception {
+        Path image = image(type, blockSizeBytes);
+        long imageBytes = Files.size(image);
+        try (ExtFilesystem fs = ExtFilesystem.open(image);
+             FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
+            assertThat(fs.kind()).isEqualTo(type);
+            assertThat(fs.blockSizeBytes()).isEqualTo(blockSizeBytes);
+            for (Map.Entry<String, byte[]> e : files.entrySet()) {
+                ExtFilesystem.FileMap map = fs.resolve("/" + e.getKey());
+                byte[] content = e.getValue();
+                assertThat(map.sizeBytes()).as(e.getKey()).isEqualTo(content.length);
+                byte[] rebuilt = new byte[content.length];
+                long nextFileOffset = 0;
+                for (ExtFilesystem.DataRange range : map.data()) {
+                    assertThat(range.unwritten()).as(e.getKey()).isFalse();
+                    assertThat(range.fileOffsetBytes()).as("%s ranges in file order", e.getKey())
+                            .isGreaterThanOrEqualTo(nextFileOffset);
+                    assertThat(range.volumeOffsetBytes() + range.lengthBytes()).isLessThanOrEqualTo(imageBytes);
+                    ByteBuffer bytes = ByteBuffer.wrap(rebuilt, (int) range.fileOffsetBytes(),
+                            (int) range.lengthBytes());
+                    while (bytes.hasRemaining()) {
+                        ch.read(bytes, range.volumeOffsetBytes() + bytes.position() - range.fileOffsetBytes());
+                    }
+                    nextFileOffset = range.fileOffsetBytes() + range.lengthBytes();
+                }
+                // what no range covers are holes, which read as zeros
+                assertThat(Arrays.equals(rebuilt, content)).as("content of %s read through its ranges", e.getKey())
+                        .isTrue();
+                assertThat(map.metadataOffsets()).as(e.getKey()).isNotEmpty()
+                        .allSatisfy(offset -> assertThat(offset % blockSizeBytes).isZero())
+                        .allSatisfy(offset -> assertThat(offset + blockSizeBytes).isLessThanOrEqualTo(imageBytes));
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} with {1}-byte blocks")
+    @CsvSource({"ext4,4096", "ext4,1024", "ext2,1024"})
+    void shouldNameTheSameBlocksAsDebugfs(String type, int blockSizeBytes) throws Exception {
+        Path image = image(type, blockSizeBytes);
+        try (ExtFilesystem fs = ExtFilesystem.open(image)) {
+            for (String name : List.of("big.bin", "sparse.bin", "a/b/c/deep.txt", "tail.txt", "pieces.bin")) {
+                String blocks = ExtImages.debugfs(image, "blocks /" + name);
+                String imap = ExtImages.debugfs(image, "imap /" + name);
+                org.junit.jupiter.api.Assumptions.assumeTrue(blocks != null, "debugfs not installed");
+                ExtFilesystem.FileMap map = fs.resolve(name);
+                Set<Long> expected = new HashSet<>();
+                for (String token : blocks.substring(blocks.indexOf('\n') + 1).trim().split("\\s+")) {
+                    expected.add(Long.parseLong(token));
+                }
+                Set<Long> mine = new HashSet<>();
+                for (ExtFilesystem.DataRange r : map.data()) {
+                    for (long b = r.volumeOffsetBytes() / blockSizeBytes;
+                         b <= (r.volumeOffsetBytes() + r.lengthBytes() - 1) / blockSizeBytes; b++) {
+                        mine.add(b);
+                    }
+                }
+                Matcher located = Pattern.compile("located at block (\\d+)").matcher(imap);
+                assertThat(located.find()).as(imap).isTrue();
+                assertThat(map.metadataOffsets().get(0) / blockSizeBytes).as("inode table block of %s", name)
+                        .isEqualTo(Long.parseLong(located.group(1)));
+                for (long offset : map.metadataOffsets().subList(1, map.metadataOffsets().size())) {
+                    mine.add(offset / blockSizeBytes);
+                }
+                assertThat(mine).as("data and mapping blocks of %s", name).isEqualTo(expected);
+            }
+            if (!type.equals("ext2")) {
+                assertThat(ExtImages.debugfs(image, "htree /many")).as("the large directory has an htree index")
+                        .contains("Root node dump");
+            }
+            // a 6 MiB file with 1 KiB blocks needs a double indirect block (or, on ext4, a few extents)
+            int metadataBlocks = fs.resolve("big.bin").metadataOffsets().size();
+            if (type.equals("ext2")) {
+                assertThat(metadataBlocks).isEqualTo(1 + 1 + 1 + (6144 - 12 - 256 + 255) / 256);
+            } else if (blockSizeBytes == 4096) {
+                assertThat(fs.resolve("sparse.bin").metadataOffsets()).as("inode table and extent leaf").hasSize(2);
+            }
+        }
+    }
+
+    @Test
+    void shouldAcceptAPathWithoutALeadingSlash() throws Exception {
+        try (ExtFilesystem fs = ExtFilesystem.open(image("ext4", 4096))) {
+            assertThat(fs.resolve("a/b/c/deep.txt").data()).isEqualTo(fs.resolve("/a/b/c/deep.txt").data());
+            assertThat(fs.resolve("/empty").data()).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldRefuseAMissingPathNamingItAndTheVolume() throws Exception {
+        Path image = image("ext4", 4096);
+        try (ExtFilesystem fs = ExtFilesystem.open(image)) {
+            assertThatThrownBy(() -> fs.resolve("/var/lib/db/t.ibd")).isInstanceOf(IOException.class)
+                    .hasMessage("/var/lib/db/t.ibd: not found in the ext4 filesystem of volume " + image
+                            + " (expected: an existing regular file)");
+            assertThatThrownBy(() -> fs.resolve("/a/b/c/deep.txt/x")).hasMessage("/a/b/c/deep.txt/x: not found in"
+                    + " the ext4 filesystem of volume " + image + ": /a/b/c/deep.txt is not a directory"
+                    + " (expected: an existing regular file)");
+        }
+    }
+
+    @Test
+    void shouldRefuseADirectory() throws Exception {
+        Path image = image("ext3", 1024);
+        try (ExtFilesystem fs = ExtFilesystem.open(image)) {
+            assertThatThrownBy(() -> fs.resolve("/a/b")).hasMessage("/a/b: a directory in the ext3 filesystem of"
+                    + " volume " + image + " (expected: a regular file)");
+            assertThatThrownBy(() -> fs.resolve("/")).hasMessageContaining("/: a directory");
+        }
+    }
+
+    @Test
+    void shouldFollowNoSymbolicLink() throws Exception {
+        Path image = image("ext4", 4096);
+        try (ExtFilesystem fs = ExtFilesystem.open(image)) {
+            assertThatThrownBy(() -> fs.resolve("/link")).hasMessage("/link: a symbolic link in the ext4"
+                    + " filesystem of volume " + image + " (expected: a regular file; symbolic links are not"
+                    + " followed)");
+            assertThatThrownBy(() -> fs.resolve("/dirlink/b/c/deep.txt")).hasMessage("/dirlink/b/c/deep.txt:"
+                    + " /dirlink is a symbolic link in the ext4 filesystem of volume " + image + " (expected: a path"
+                    + " without symbolic links; they are not followed)");
+        }
+    }
+
+    @Test
+    void shouldRefuseAFileWithoutAnExtFilesystem() throws Exception {
+        Path image = Files.write(dir.resolve("random.img"), random(1 << 20, 9));
+        ByteBuffer magic = ByteBuffer.wrap(Files.readAllBytes(image), 1080, 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        String hex = String.format("%04x", magic.getShort(1080) & 0xFFFF);
+        assertThatThrownBy(() -> ExtFilesystem.open(image)).isInstanceOf(IOException.class)
+                .hasMessage("volume " + image + ": no ext2/3/4 filesystem (superblock magic 0x" + hex
+                        + " at byte 1080, expected: 0xef53)");
+        Path tiny = Files.write(dir.resolve("tiny.img"), new byte[100]);
+        assertThatThrownBy(() -> ExtFilesystem.open(tiny)).hasMessageContaining("no ext2/3/4 filesystem (the file"
+                + " has 100 bytes");
+    }
+
+    @Test
+    void shouldRefuseATruncatedImage() throws Exception {
+        Path image = image("ext4", 4096);
+        Path truncated = dir.resolve("truncated.img");
+        try (FileChannel in = FileChannel.open(image, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(truncated, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            in.transferTo(0, 1 << 20, out);
+        }
+        assertThatThrownBy(() -> ExtFilesystem.open(truncated)).hasMessage("volume " + truncated + ": truncated ext4"
+                + " filesystem (16384 blocks of 4096 bytes need 67108864 bytes, the file has 1048576)");
+    }
+
+    @Test
+    void shouldPlanTheVolumeBlocksOfANamedFileAndItsMetadata() throws Exception {
+        Path image = image("ext4", 4096);
+        int volumeBlock = 16384;
+        try (Volume volume = Volume.open(image, volumeBlock, dir.resolve("state"));
+             ExtFilesystem fs = ExtFilesystem.open(image)) {
+            ExtFilesystem.FileMap map = fs.resolve("/sparse.bin");
+            BitSet expected = new BitSet();
+            for (ExtFilesystem.DataRange r : map.data()) {
+                expected.set((int) (r.volumeOffsetBytes() / volumeBlock),
+                        (int) ((r.volumeOffsetBytes() + r.lengthBytes() - 1) / volumeBlock) + 1);
+            }
+            for (long offset : map.metadataOffsets()) {
+                expected.set((int) (offset / volumeBlock));
+            }
+            long[] planned = BlockPlan.candidates(volume, ReplicationMode.SELECTIVE,
+                    List.of(Selection.file("sparse.bin")), "peer");
+            assertThat(planned).containsExactly(expected.stream().asLongStream().toArray());
+            assertThat(planned.length).isLessThan(20);
+            long[] both = BlockPlan.candidates(volume, ReplicationMode.SELECTIVE,
+                    List.of(Selection.file("/sparse.bin"), Selection.file("bytes:0-0")), "peer");
+            assertThat(both).contains(0L).contains(planned);
+            assertThatThrownBy(() -> BlockPlan.candidates(volume, ReplicationMode.SELECTIVE,
+                    List.of(Selection.file("/var/lib/db/t.ibd")), "peer")).isInstanceOf(IOException.class)
+                    .hasMessage("file selection: /var/lib/db/t.ibd: not found in the ext4 filesystem of volume "
+                            + image + " (expected: an existing regular file)");
+        }
+        Path plain = Files.write(dir.resolve("plain.img"), new byte[4 << 20]);
+        try (Volume volume = Volume.open(plain, volumeBlock, dir.resolve("state2"))) {
+            assertThatThrownBy(() -> BlockPlan.candidates(volume, ReplicationMode.SELECTIVE,
+                    List.of(Selection.file("/etc/hosts")), "peer"))
+                    .hasMessage("file selection: /etc/hosts: volume " + plain.toAbsolutePath() + ": no ext2/3/4"
+                            + " filesystem (superblock magic 0x0000 at byte 1080, expected: 0xef53)");
+        }
+    }
+}
