@@ -22,15 +22,15 @@ import java.util.Locale;
  * positional reads on its own read-only channel, so it never disturbs writers of the volume.
  *
  * <p>Scope and limits: the superblock, the group descriptors (32 bytes, or {@code s_desc_size} with the 64bit
- * feature), inodes, extent trees and classic block maps (direct, single, double and triple indirect) are read as
- * they are on disk; directories are scanned linearly, which also reads htree-indexed ones. A journal is not
- * replayed: what a mounted filesystem has only in its journal is not seen. Symbolic links are not followed, and
- * files stored inline in the inode or encrypted are refused, as are filesystems with {@code meta_bg},
- * {@code compression}, {@code dirdata} or a separate journal device. The result fits files updated in place
- * (database tables, preallocated files, application code rewritten at the same size): a mirror that already holds
- * the image gets their new data and their mapping. A file that grows, shrinks or is re-created also changes the
- * filesystem's bitmaps, group descriptors and directories, which this result does not name; replicate those with a
- * block range or a delta.
+ * feature; found through the meta groups of meta_bg), inodes, extent trees (unwritten extents included) and classic
+ * block maps (direct, single, double and triple indirect) are read as they are on disk; directories are scanned
+ * linearly, which also reads htree-indexed ones. A journal is not replayed: what a mounted filesystem has only in
+ * its journal is not seen. Symbolic links are not followed, and files stored inline in the inode or encrypted are
+ * refused, as are filesystems with {@code compression}, {@code dirdata} or that are an external journal device.
+ * The result fits files updated in place (database tables, preallocated files, application code rewritten at the
+ * same size): a mirror that already holds the image gets their new data and their mapping. A file that grows,
+ * shrinks or is re-created also changes the filesystem's bitmaps, group descriptors and directories, which this
+ * result does not name; replicate those with a block range or a delta.
  */
 public final class ExtFilesystem implements AutoCloseable {
 
@@ -60,6 +60,8 @@ public final class ExtFilesystem implements AutoCloseable {
     private static final long ROOT_INODE = 2;
 
     private static final int COMPAT_HAS_JOURNAL = 0x4;
+    private static final int COMPAT_SPARSE_SUPER2 = 0x200;
+    private static final int RO_COMPAT_SPARSE_SUPER = 0x1;
     private static final int INCOMPAT_COMPRESSION = 0x1;
     private static final int INCOMPAT_FILETYPE = 0x2;
     private static final int INCOMPAT_RECOVER = 0x4;
@@ -77,7 +79,7 @@ public final class ExtFilesystem implements AutoCloseable {
     private static final int INCOMPAT_ENCRYPT = 0x10000;
     private static final int INCOMPAT_CASEFOLD = 0x20000;
     /** Features whose on-disk layout this reader understands (inline data and encryption are refused per file). */
-    private static final int INCOMPAT_SUPPORTED = INCOMPAT_FILETYPE | INCOMPAT_RECOVER | INCOMPAT_EXTENTS
+    private static final int INCOMPAT_SUPPORTED = INCOMPAT_FILETYPE | INCOMPAT_RECOVER | INCOMPAT_META_BG | INCOMPAT_EXTENTS
             | INCOMPAT_64BIT | INCOMPAT_MMP | INCOMPAT_FLEX_BG | INCOMPAT_EA_INODE | INCOMPAT_CSUM_SEED
             | INCOMPAT_LARGEDIR | INCOMPAT_INLINE_DATA | INCOMPAT_ENCRYPT | INCOMPAT_CASEFOLD;
     /** ro_compat features beyond sparse_super, large_file and btree_dir mark an ext4 filesystem. */
@@ -107,7 +109,12 @@ public final class ExtFilesystem implements AutoCloseable {
     private final int inodeSizeBytes;
     private final int descriptorSizeBytes;
     private final long groupCount;
+    private final long blocksPerGroup;
     private final int incompat;
+    private final int compat;
+    private final int roCompat;
+    private final long firstMetaBg;
+    private final long[] backupGroups;
 
     private ExtFilesystem(Path volumeFile, FileChannel channel) throws IOException {
         this.volumeFile = volumeFile;
@@ -130,15 +137,15 @@ public final class ExtFilesystem implements AutoCloseable {
         }
         this.blockSizeBytes = 1024 << logBlockSize;
         this.incompat = sb.getInt(0x60);
-        int compat = sb.getInt(0x5C);
-        int roCompat = sb.getInt(0x64);
+        this.compat = sb.getInt(0x5C);
+        this.roCompat = sb.getInt(0x64);
         this.kind = (incompat & (INCOMPAT_EXTENTS | INCOMPAT_64BIT | INCOMPAT_FLEX_BG)) != 0
                 || (roCompat & ~RO_COMPAT_EXT3) != 0 ? "ext4"
                 : (compat & COMPAT_HAS_JOURNAL) != 0 ? "ext3" : "ext2";
         int unsupported = incompat & ~INCOMPAT_SUPPORTED;
         if (unsupported != 0) {
             throw new IOException("volume " + volumeFile + ": the " + kind + " filesystem uses "
-                    + featureNames(unsupported) + " (expected: none of meta_bg, compression, journal_dev, dirdata;"
+                    + featureNames(unsupported) + " (expected: none of compression, journal_dev, dirdata;"
                     + " their on-disk layout is not read)");
         }
         boolean is64 = (incompat & INCOMPAT_64BIT) != 0;
@@ -146,7 +153,9 @@ public final class ExtFilesystem implements AutoCloseable {
         long blocksHi = is64 ? sb.getInt(0x150) & 0xFFFFFFFFL : 0;
         this.blocksCount = blocksLo | (blocksHi << 32);
         this.firstDataBlock = sb.getInt(0x14) & 0xFFFFFFFFL;
-        long blocksPerGroup = sb.getInt(0x20) & 0xFFFFFFFFL;
+        this.blocksPerGroup = sb.getInt(0x20) & 0xFFFFFFFFL;
+        this.firstMetaBg = sb.getInt(0x104) & 0xFFFFFFFFL;
+        this.backupGroups = new long[] {sb.getInt(0x24C) & 0xFFFFFFFFL, sb.getInt(0x250) & 0xFFFFFFFFL};
         this.inodesPerGroup = sb.getInt(0x28) & 0xFFFFFFFFL;
         this.inodesCount = sb.getInt(0x00) & 0xFFFFFFFFL;
         int revLevel = sb.getInt(0x4C);
@@ -234,7 +243,7 @@ public final class ExtFilesystem implements AutoCloseable {
             throw new IOException(shown + ": " + typeName(type) + " in the " + kind + " filesystem of volume "
                     + volumeFile + " (expected: a regular file)");
         }
-        refuseUnreadable(shown, shown, file);
+        refuseUnreadable(shown, "the file", file);
         List<Long> metadata = new ArrayList<>();
         metadata.add(file.tableBlock * blockSizeBytes);
         List<long[]> runs = map(file, metadata);
@@ -304,13 +313,10 @@ public final class ExtFilesystem implements AutoCloseable {
         if ((flags & INCOMPAT_JOURNAL_DEV) != 0) {
             names.add("journal_dev");
         }
-        if ((flags & INCOMPAT_META_BG) != 0) {
-            names.add("meta_bg");
-        }
         if ((flags & INCOMPAT_DIRDATA) != 0) {
             names.add("dirdata");
         }
-        int rest = flags & ~(INCOMPAT_COMPRESSION | INCOMPAT_JOURNAL_DEV | INCOMPAT_META_BG | INCOMPAT_DIRDATA);
+        int rest = flags & ~(INCOMPAT_COMPRESSION | INCOMPAT_JOURNAL_DEV | INCOMPAT_DIRDATA);
         if (rest != 0) {
             names.add("incompatible features 0x" + Integer.toHexString(rest));
         }
@@ -330,7 +336,7 @@ public final class ExtFilesystem implements AutoCloseable {
         if (group >= groupCount) {
             throw corrupt("inode " + number + " in group " + group + " (expected: < " + groupCount + " groups)");
         }
-        long descriptorOffset = (firstDataBlock + 1) * blockSizeBytes + group * descriptorSizeBytes;
+        long descriptorOffset = descriptorOffset(group);
         ByteBuffer gd = read(descriptorOffset, descriptorSizeBytes);
         long table = gd.getInt(0x08) & 0xFFFFFFFFL;
         if (descriptorSizeBytes >= 64) {
@@ -344,6 +350,46 @@ public final class ExtFilesystem implements AutoCloseable {
         int flags = raw.getInt(0x20);
         ByteBuffer blockArea = raw.slice(0x28, 60).order(ByteOrder.LITTLE_ENDIAN);
         return new Inode(number, mode, size, flags, blockArea, offset / blockSizeBytes);
+    }
+
+    /**
+     * Where group {@code group}'s descriptor lies: in the descriptor table right after the superblock's block, or,
+     * with meta_bg, in the first block group of its meta group (after that group's superblock backup, if any).
+     */
+    private long descriptorOffset(long group) throws IOException {
+        long perBlock = blockSizeBytes / descriptorSizeBytes;
+        long tableBlock = group / perBlock;
+        long block;
+        if ((incompat & INCOMPAT_META_BG) == 0 || tableBlock < firstMetaBg) {
+            block = firstDataBlock + 1 + tableBlock;
+        } else {
+            long firstGroup = tableBlock * perBlock;
+            block = firstDataBlock + firstGroup * blocksPerGroup + (hasSuperblock(firstGroup) ? 1 : 0);
+        }
+        checkBlock(block, "group descriptor block of group " + group);
+        return block * blockSizeBytes + (group % perBlock) * descriptorSizeBytes;
+    }
+
+    /** Whether block group {@code group} starts with a superblock (backup). */
+    private boolean hasSuperblock(long group) {
+        if (group == 0) {
+            return true;
+        }
+        if ((compat & COMPAT_SPARSE_SUPER2) != 0) {
+            return group == backupGroups[0] || group == backupGroups[1];
+        }
+        if ((roCompat & RO_COMPAT_SPARSE_SUPER) == 0 || group == 1) {
+            return true;
+        }
+        return isPowerOf(group, 3) || isPowerOf(group, 5) || isPowerOf(group, 7);
+    }
+
+    private static boolean isPowerOf(long value, int base) {
+        long v = value;
+        while (v > 1 && v % base == 0) {
+            v /= base;
+        }
+        return v == 1;
     }
 
     /** Logical-to-physical runs {logical, physical, count, unwritten 0/1} of an inode, in logical order. */

@@ -252,6 +252,89 @@ class ExtFilesystemTest {
     }
 
     @Test
+    void shouldFindInodesThroughTheMetaGroupsOfMetaBg() throws Exception {
+        // 1 KiB blocks, 32-byte descriptors: 32 groups per descriptor block; 16 inodes per group put the 700 files
+        // of one directory into groups of the second meta group, whose descriptors lie in its own first group
+        Path metaSource = Files.createDirectories(dir.resolve("meta-src/many"));
+        for (int i = 0; i < 700; i++) {
+            Files.writeString(metaSource.resolve("f" + i), "file number " + i + "\n");
+        }
+        Path image = ExtImages.build("ext4", 1024, dir.resolve("meta-src"), dir.resolve("meta.img"), "64M",
+                List.of("-g", "1024", "-i", "65536", "-O", "meta_bg,^resize_inode,^64bit"));
+        try (ExtFilesystem fs = ExtFilesystem.open(image)) {
+            ExtFilesystem.FileMap last = fs.resolve("/many/f699");
+            assertThat(last.inodeNumber()).as("an inode of group >= 32").isGreaterThan(32 * 16);
+            for (int i = 0; i < 700; i += 7) {
+                ExtFilesystem.FileMap map = fs.resolve("/many/f" + i);
+                assertThat(read(image, map)).isEqualTo(("file number " + i + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    @Test
+    void shouldReportPreallocatedBlocksAsUnwrittenRanges() throws Exception {
+        Path image = image("ext4", 4096);
+        // blocks 0-2 hold tail.txt's 5 000 bytes; 3-40 become unwritten extents, inside the file once it is 200 000
+        ExtImages.debugfsWrite(image, "fallocate /tail.txt 0 40");
+        ExtImages.debugfsWrite(image, "sif /tail.txt size 200000");
+        try (ExtFilesystem fs = ExtFilesystem.open(image)) {
+            ExtFilesystem.FileMap map = fs.resolve("/tail.txt");
+            assertThat(map.sizeBytes()).isEqualTo(200_000);
+            List<ExtFilesystem.DataRange> written = map.data().stream().filter(r -> !r.unwritten()).toList();
+            List<ExtFilesystem.DataRange> unwritten = map.data().stream().filter(ExtFilesystem.DataRange::unwritten)
+                    .toList();
+            assertThat(written).hasSize(1);
+            assertThat(written.get(0).fileOffsetBytes()).isZero();
+            assertThat(written.get(0).lengthBytes()).isGreaterThanOrEqualTo(5000).isLessThanOrEqualTo(3 * 4096);
+            assertThat(unwritten).isNotEmpty();
+            assertThat(unwritten.get(0).fileOffsetBytes()).isEqualTo(written.get(0).lengthBytes());
+            ExtFilesystem.DataRange end = unwritten.get(unwritten.size() - 1);
+            assertThat(end.fileOffsetBytes() + end.lengthBytes()).isEqualTo(41L * 4096);
+            byte[] content = read(image, new ExtFilesystem.FileMap(map.path(), map.inodeNumber(),
+                    written.get(0).lengthBytes(), written, map.metadataOffsets(), map.blockSizeBytes()));
+            assertThat(Arrays.copyOf(content, 5000)).isEqualTo(files.get("tail.txt"));
+        }
+    }
+
+    @Test
+    void shouldRefuseAFileKeptInlineInItsInode() throws Exception {
+        Path image = ExtImages.build("ext4", 4096, source, dir.resolve("inline.img"), "64M",
+                List.of("-O", "inline_data"));
+        try (ExtFilesystem fs = ExtFilesystem.open(image)) {
+            assertThatThrownBy(() -> fs.resolve("/empty")).hasMessage("/empty: the file keeps its data inline in its"
+                    + " inode in the ext4 filesystem of volume " + image + " (expected: data in blocks; inline data is"
+                    + " not read)");
+            // small directories are inline too
+            assertThatThrownBy(() -> fs.resolve("/a/b/c/deep.txt")).hasMessage("/a/b/c/deep.txt: /a keeps its data"
+                    + " inline in its inode in the ext4 filesystem of volume " + image + " (expected: data in blocks;"
+                    + " inline data is not read)");
+            assertThat(read(image, fs.resolve("/big.bin"))).isEqualTo(files.get("big.bin"));
+        }
+    }
+
+    @Test
+    void shouldRefuseAnExternalJournalDevice() throws Exception {
+        Path image = dir.resolve("journal.img");
+        ExtImages.runTool("mkfs.ext4", "-q", "-F", "-b", "4096", "-O", "journal_dev", image.toString(), "8M");
+        assertThatThrownBy(() -> ExtFilesystem.open(image)).hasMessage("volume " + image + ": the ext4 filesystem"
+                + " uses journal_dev (expected: none of compression, journal_dev, dirdata; their on-disk layout is"
+                + " not read)");
+    }
+
+    private static byte[] read(Path image, ExtFilesystem.FileMap map) throws IOException {
+        byte[] content = new byte[(int) map.sizeBytes()];
+        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
+            for (ExtFilesystem.DataRange r : map.data()) {
+                ByteBuffer into = ByteBuffer.wrap(content, (int) r.fileOffsetBytes(), (int) r.lengthBytes());
+                while (into.hasRemaining()) {
+                    ch.read(into, r.volumeOffsetBytes() + into.position() - r.fileOffsetBytes());
+                }
+            }
+        }
+        return content;
+    }
+
+    @Test
     void shouldPlanTheVolumeBlocksOfANamedFileAndItsMetadata() throws Exception {
         Path image = image("ext4", 4096);
         int volumeBlock = 16384;

@@ -42,11 +42,16 @@ public final class ExtImages {
      */
     public static Path build(String type, int blockSizeBytes, Path source, Path image, String size)
             throws IOException, InterruptedException {
+        return build(type, blockSizeBytes, source, image, size, type.equals("ext2") ? List.of() : List.of("-O",
+                "dir_index"));
+    }
+
+    /** As {@link #build(String, int, Path, Path, String)} with {@code options} for mkfs in place of dir_index. */
+    public static Path build(String type, int blockSizeBytes, Path source, Path image, String size,
+                             List<String> options) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(tool("mkfs." + type).toString(), "-q", "-F",
                 "-b", Integer.toString(blockSizeBytes)));
-        if (!type.equals("ext2")) {
-            command.addAll(List.of("-O", "dir_index"));
-        }
+        command.addAll(options);
         command.addAll(List.of("-d", source.toString(), image.toString(), size));
         run(command, 0);
         Path fsck = tool("e2fsck");
@@ -64,6 +69,18 @@ public final class ExtImages {
             return null;
         }
         return run(List.of(debugfs.toString(), "-R", request, image.toString()), 0);
+    }
+
+    /** Runs {@code debugfs -w -R "<request>" image}, which changes the image. */
+    public static void debugfsWrite(Path image, String request) throws IOException, InterruptedException {
+        run(List.of(tool("debugfs").toString(), "-w", "-R", request, image.toString()), 0);
+    }
+
+    /** Runs {@code command} (its first element a tool name looked up like {@link #tool}), expecting exit code 0. */
+    public static String runTool(String... command) throws IOException, InterruptedException {
+        List<String> resolved = new ArrayList<>(List.of(command));
+        resolved.set(0, tool(command[0]).toString());
+        return run(resolved, 0);
     }
 
     private static String run(List<String> command, int maxExitCode) throws IOException, InterruptedException {
