@@ -21,10 +21,11 @@ import java.util.Locale;
  * <p>Threading: not thread-safe; one instance serves one planning pass and is then closed. It only issues
  * positional reads on its own read-only channel, so it never disturbs writers of the volume.
  *
- * <p>Scope and limits: the superblock, the group descriptors (32 bytes, or {@code s_desc_size} with the 64bit
- * feature; found through the meta groups of meta_bg), inodes, extent trees (unwritten extents included) and classic
- * block maps (direct, single, double and triple indirect) are read as they are on disk; directories are scanned
- * linearly, which also reads htree-indexed ones. A journal is not replayed: what a mounted filesystem has only in
+ * <p>Scope and limits: the filesystem fills the volume file, or lies in the one partition of an MBR or GPT disk
+ * image (512-byte sectors, primary MBR partitions) that holds an ext2/3/4 filesystem. The superblock, the group
+ * descriptors (32 bytes, or {@code s_desc_size} with the 64bit feature; found through the meta groups of meta_bg),
+ * inodes, extent trees (unwritten extents included) and classic block maps (direct, single, double and triple
+ * indirect) are read as they are on disk; directories are scanned linearly, which also reads htree-indexed ones. A journal is not replayed: what a mounted filesystem has only in
  * its journal is not seen. Symbolic links are not followed, and files stored inline in the inode or encrypted are
  * refused, as are filesystems with {@code compression}, {@code dirdata} or that are an external journal device.
  * The result fits files updated in place (database tables, preallocated files, application code rewritten at the
@@ -46,7 +47,7 @@ public final class ExtFilesystem implements AutoCloseable {
      * @param sizeBytes       {@code i_size}
      * @param data            its content's ranges in the volume, in file order, coalesced, clipped to the size
      *                        (holes have none; {@code unwritten} ranges read as zeros in the file)
-     * @param metadataOffsets volume byte offsets of the filesystem blocks that describe it (the inode table block
+     * @param metadataOffsets volume file byte offsets of the filesystem blocks that describe it (the inode table block
      *                        holding its inode, then its extent tree or indirect blocks), each one block long
      * @param blockSizeBytes  the filesystem's block size
      */
@@ -58,6 +59,7 @@ public final class ExtFilesystem implements AutoCloseable {
     private static final int MAGIC_OFFSET = SUPERBLOCK_OFFSET + 0x38;
     private static final int MAGIC = 0xEF53;
     private static final long ROOT_INODE = 2;
+    private static final int SECTOR_BYTES = 512;
 
     private static final int COMPAT_HAS_JOURNAL = 0x4;
     private static final int COMPAT_SPARSE_SUPER2 = 0x200;
@@ -79,9 +81,9 @@ public final class ExtFilesystem implements AutoCloseable {
     private static final int INCOMPAT_ENCRYPT = 0x10000;
     private static final int INCOMPAT_CASEFOLD = 0x20000;
     /** Features whose on-disk layout this reader understands (inline data and encryption are refused per file). */
-    private static final int INCOMPAT_SUPPORTED = INCOMPAT_FILETYPE | INCOMPAT_RECOVER | INCOMPAT_META_BG | INCOMPAT_EXTENTS
-            | INCOMPAT_64BIT | INCOMPAT_MMP | INCOMPAT_FLEX_BG | INCOMPAT_EA_INODE | INCOMPAT_CSUM_SEED
-            | INCOMPAT_LARGEDIR | INCOMPAT_INLINE_DATA | INCOMPAT_ENCRYPT | INCOMPAT_CASEFOLD;
+    private static final int INCOMPAT_SUPPORTED = INCOMPAT_FILETYPE | INCOMPAT_RECOVER | INCOMPAT_META_BG
+            | INCOMPAT_EXTENTS | INCOMPAT_64BIT | INCOMPAT_MMP | INCOMPAT_FLEX_BG | INCOMPAT_EA_INODE
+            | INCOMPAT_CSUM_SEED | INCOMPAT_LARGEDIR | INCOMPAT_INLINE_DATA | INCOMPAT_ENCRYPT | INCOMPAT_CASEFOLD;
     /** ro_compat features beyond sparse_super, large_file and btree_dir mark an ext4 filesystem. */
     private static final int RO_COMPAT_EXT3 = 0x7;
 
@@ -100,6 +102,8 @@ public final class ExtFilesystem implements AutoCloseable {
 
     private final Path volumeFile;
     private final FileChannel channel;
+    /** Where the filesystem starts in the volume file: 0, or its partition's first byte. */
+    private final long baseOffsetBytes;
     private final String kind;
     private final int blockSizeBytes;
     private final long blocksCount;
@@ -116,21 +120,12 @@ public final class ExtFilesystem implements AutoCloseable {
     private final long firstMetaBg;
     private final long[] backupGroups;
 
-    private ExtFilesystem(Path volumeFile, FileChannel channel) throws IOException {
+    private ExtFilesystem(Path volumeFile, FileChannel channel, long baseOffsetBytes) throws IOException {
         this.volumeFile = volumeFile;
         this.channel = channel;
+        this.baseOffsetBytes = baseOffsetBytes;
         long fileSize = channel.size();
-        if (fileSize < SUPERBLOCK_OFFSET + 1024) {
-            throw new IOException("volume " + volumeFile + ": no ext2/3/4 filesystem (the file has " + fileSize
-                    + " bytes, expected: at least 2048 with a superblock at byte 1024)");
-        }
         ByteBuffer sb = read(SUPERBLOCK_OFFSET, 1024);
-        int magic = sb.getShort(0x38) & 0xFFFF;
-        if (magic != MAGIC) {
-            throw new IOException("volume " + volumeFile + ": no ext2/3/4 filesystem (superblock magic 0x"
-                    + String.format(Locale.ROOT, "%04x", magic) + " at byte " + MAGIC_OFFSET
-                    + ", expected: 0xef53)");
-        }
         int logBlockSize = sb.getInt(0x18);
         if (logBlockSize < 0 || logBlockSize > 6) {
             throw corrupt("s_log_block_size " + logBlockSize + " (expected: 0..6, blocks of 1 KiB..64 KiB)");
@@ -172,24 +167,122 @@ public final class ExtFilesystem implements AutoCloseable {
                 || Integer.bitCount(descriptorSizeBytes) != 1) {
             throw corrupt("group descriptor size " + descriptorSizeBytes + " (expected: a power of two >= 32)");
         }
-        long neededBytes = blocksCount * blockSizeBytes;
-        if (neededBytes > fileSize) {
+        if (blocksCount > (fileSize - baseOffsetBytes) / blockSizeBytes) {
+            String needed = blocksCount > Long.MAX_VALUE / blockSizeBytes ? "more than " + Long.MAX_VALUE
+                    : Long.toString(blocksCount * blockSizeBytes);
             throw new IOException("volume " + volumeFile + ": truncated " + kind + " filesystem ("
-                    + blocksCount + " blocks of " + blockSizeBytes + " bytes need " + neededBytes
-                    + " bytes, the file has " + fileSize + ")");
+                    + blocksCount + " blocks of " + blockSizeBytes + " bytes need " + needed + " bytes"
+                    + (baseOffsetBytes == 0 ? "" : " from byte " + baseOffsetBytes) + ", the file has "
+                    + fileSize + ")");
         }
         this.groupCount = (blocksCount - firstDataBlock + blocksPerGroup - 1) / blocksPerGroup;
     }
 
-    /** Opens the filesystem in {@code volumeFile} read-only, checking its superblock. */
+    /**
+     * Opens the filesystem in {@code volumeFile} read-only, checking its superblock: the filesystem fills the file
+     * (its superblock at byte 1024), or the file is a disk image with an MBR or GPT partition table of which exactly
+     * one partition holds an ext2/3/4 filesystem.
+     */
     public static ExtFilesystem open(Path volumeFile) throws IOException {
         FileChannel channel = FileChannel.open(volumeFile, StandardOpenOption.READ);
         try {
-            return new ExtFilesystem(volumeFile, channel);
+            return new ExtFilesystem(volumeFile, channel, locate(volumeFile, channel));
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
         }
+    }
+
+    /** The byte offset of the filesystem in the file: 0, or the start of the one partition that holds one. */
+    private static long locate(Path volumeFile, FileChannel channel) throws IOException {
+        long fileSize = channel.size();
+        if (fileSize < SUPERBLOCK_OFFSET + 1024) {
+            throw new IOException("volume " + volumeFile + ": no ext2/3/4 filesystem (the file has " + fileSize
+                    + " bytes, expected: at least 2048 with a superblock at byte 1024)");
+        }
+        int magic = magicAt(channel, 0);
+        if (magic == MAGIC) {
+            return 0;
+        }
+        List<long[]> partitions = partitions(channel);
+        List<long[]> found = new ArrayList<>();
+        for (long[] partition : partitions) {
+            if (partition[1] + MAGIC_OFFSET + 2 <= fileSize && magicAt(channel, partition[1]) == MAGIC) {
+                found.add(partition);
+            }
+        }
+        if (found.size() == 1) {
+            return found.get(0)[1];
+        }
+        String hex = String.format(Locale.ROOT, "%04x", magic);
+        if (partitions.isEmpty()) {
+            throw new IOException("volume " + volumeFile + ": no ext2/3/4 filesystem (superblock magic 0x" + hex
+                    + " at byte " + MAGIC_OFFSET + ", expected: 0xef53)");
+        }
+        StringBuilder list = new StringBuilder();
+        for (long[] partition : found.isEmpty() ? partitions : found) {
+            list.append(list.length() == 0 ? "" : ", ").append(partition[0]).append(" at byte ").append(partition[1]);
+        }
+        if (found.isEmpty()) {
+            throw new IOException("volume " + volumeFile + ": no ext2/3/4 filesystem (superblock magic 0x" + hex
+                    + " at byte " + MAGIC_OFFSET + ", and none in its partitions " + list + "; expected: 0xef53)");
+        }
+        throw new IOException("volume " + volumeFile + ": " + found.size() + " partitions hold an ext2/3/4"
+                + " filesystem (partitions " + list + "; expected: one, or select a byte range with bytes:START-END)");
+    }
+
+    private static int magicAt(FileChannel channel, long baseOffsetBytes) throws IOException {
+        ByteBuffer magic = ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN);
+        return readFully(channel, magic, baseOffsetBytes + MAGIC_OFFSET) ? magic.getShort(0) & 0xFFFF : -1;
+    }
+
+    /**
+     * The partitions {number, start byte} of an MBR (primary partitions; extended ones are not followed) or, behind a
+     * protective MBR, a GPT with 512-byte sectors; empty when the file has no partition table.
+     */
+    private static List<long[]> partitions(FileChannel channel) throws IOException {
+        List<long[]> partitions = new ArrayList<>();
+        ByteBuffer mbr = ByteBuffer.allocate(1024).order(ByteOrder.LITTLE_ENDIAN);
+        if (!readFully(channel, mbr, 0) || (mbr.getShort(510) & 0xFFFF) != 0xAA55) {
+            return partitions;
+        }
+        boolean protective = false;
+        for (int i = 0; i < 4; i++) {
+            int at = 446 + 16 * i;
+            int type = mbr.get(at + 4) & 0xFF;
+            long startSector = mbr.getInt(at + 8) & 0xFFFFFFFFL;
+            protective |= type == 0xEE;
+            boolean extended = type == 0x05 || type == 0x0F || type == 0x85;
+            if (type != 0 && type != 0xEE && !extended && startSector > 0) {
+                partitions.add(new long[] {i + 1, startSector * SECTOR_BYTES});
+            }
+        }
+        byte[] signature = new byte[8];
+        mbr.get(SECTOR_BYTES, signature);
+        if (!protective || !new String(signature, StandardCharsets.US_ASCII).equals("EFI PART")) {
+            return partitions;
+        }
+        partitions.clear();
+        long entriesSector = mbr.getLong(SECTOR_BYTES + 0x48);
+        long entries = mbr.getInt(SECTOR_BYTES + 0x50) & 0xFFFFFFFFL;
+        long entryBytes = mbr.getInt(SECTOR_BYTES + 0x54) & 0xFFFFFFFFL;
+        if (entryBytes < 128 || entryBytes > 4096 || entries > 1024) {
+            return partitions;
+        }
+        ByteBuffer entry = ByteBuffer.allocate((int) entryBytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < entries; i++) {
+            entry.clear();
+            long position = entriesSector * SECTOR_BYTES + i * entryBytes;
+            if (!readFully(channel, entry, position)) {
+                break;
+            }
+            boolean used = entry.getLong(0) != 0 || entry.getLong(8) != 0;
+            long firstSector = entry.getLong(0x20);
+            if (used && firstSector > 0) {
+                partitions.add(new long[] {i + 1, firstSector * SECTOR_BYTES});
+            }
+        }
+        return partitions;
     }
 
     /** "ext2", "ext3" or "ext4", after the features the superblock names. */
@@ -245,7 +338,7 @@ public final class ExtFilesystem implements AutoCloseable {
         }
         refuseUnreadable(shown, "the file", file);
         List<Long> metadata = new ArrayList<>();
-        metadata.add(file.tableBlock * blockSizeBytes);
+        metadata.add(baseOffsetBytes + file.tableBlock * blockSizeBytes);
         List<long[]> runs = map(file, metadata);
         List<DataRange> data = new ArrayList<>();
         for (long[] run : runs) {
@@ -255,7 +348,7 @@ public final class ExtFilesystem implements AutoCloseable {
             }
             long length = Math.min(run[2] * blockSizeBytes, file.sizeBytes - fileOffset);
             boolean unwritten = run[3] != 0;
-            long volumeOffset = run[1] * blockSizeBytes;
+            long volumeOffset = baseOffsetBytes + run[1] * blockSizeBytes;
             DataRange last = data.isEmpty() ? null : data.get(data.size() - 1);
             if (last != null && last.unwritten() == unwritten
                     && last.fileOffsetBytes() + last.lengthBytes() == fileOffset
@@ -433,7 +526,7 @@ public final class ExtFilesystem implements AutoCloseable {
             if (depth > 0) {
                 long leaf = (node.getInt(at + 4) & 0xFFFFFFFFL) | ((long) (node.getShort(at + 8) & 0xFFFF) << 32);
                 checkBlock(leaf, "extent tree block of inode " + inode.number);
-                metadata.add(leaf * blockSizeBytes);
+                metadata.add(baseOffsetBytes + leaf * blockSizeBytes);
                 walkExtents(read(leaf * blockSizeBytes, blockSizeBytes), depth - 1, runs, metadata, inode);
             } else {
                 long logical = node.getInt(at) & 0xFFFFFFFFL;
@@ -451,7 +544,7 @@ public final class ExtFilesystem implements AutoCloseable {
             return;
         }
         checkBlock(block, "indirect block of inode " + inode.number);
-        metadata.add(block * blockSizeBytes);
+        metadata.add(baseOffsetBytes + block * blockSizeBytes);
         ByteBuffer pointers = read(block * blockSizeBytes, blockSizeBytes);
         long perBlock = blockSizeBytes / 4;
         long span = 1;
@@ -534,17 +627,26 @@ public final class ExtFilesystem implements AutoCloseable {
         }
     }
 
-    /** Reads {@code length} bytes at {@code offset} into a little-endian heap buffer. */
+    /** Reads {@code length} bytes at {@code offset} of the filesystem into a little-endian heap buffer. */
     private ByteBuffer read(long offset, int length) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
-        while (buffer.hasRemaining()) {
-            int n = channel.read(buffer, offset + buffer.position());
-            if (n < 0) {
-                throw new IOException("volume " + volumeFile + ": truncated " + (kind == null ? "ext2/3/4" : kind)
-                        + " filesystem (needed bytes " + offset + ".." + (offset + length - 1) + ", the file has "
-                        + channel.size() + ")");
-            }
+        long position = baseOffsetBytes + offset;
+        if (!readFully(channel, buffer, position)) {
+            throw new IOException("volume " + volumeFile + ": truncated " + (kind == null ? "ext2/3/4" : kind)
+                    + " filesystem (needed bytes " + position + ".." + (position + length - 1) + ", the file has "
+                    + channel.size() + ")");
         }
         return buffer.flip().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Fills {@code buffer} from {@code position}; false when the file ends first. */
+    private static boolean readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {
+        long start = position - buffer.position();
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer, start + buffer.position()) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 }

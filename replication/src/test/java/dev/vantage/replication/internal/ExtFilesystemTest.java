@@ -321,6 +321,96 @@ class ExtFilesystemTest {
                 + " not read)");
     }
 
+    @Test
+    void shouldFindTheFilesystemInTheOnePartitionOfAnMbrOrGptDiskImage() throws Exception {
+        Path image = image("ext4", 4096);
+        long start = 1 << 20;
+        for (boolean gpt : new boolean[] {false, true}) {
+            Path disk = dir.resolve(gpt ? "gpt-disk.img" : "mbr-disk.img");
+            try (FileChannel out = FileChannel.open(disk, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                out.write(ByteBuffer.wrap(gpt ? gptTable(start, Files.size(image)) : mbr(0x83, start)), 0);
+                copy(image, out, start);
+            }
+            try (ExtFilesystem fs = ExtFilesystem.open(disk)) {
+                for (String name : List.of("big.bin", "sparse.bin", "a/b/c/deep.txt",
+                        "many/entry-with-a-longer-name-399.txt")) {
+                    ExtFilesystem.FileMap map = fs.resolve(name);
+                    assertThat(map.data()).allSatisfy(r -> assertThat(r.volumeOffsetBytes()).isGreaterThan(start));
+                    assertThat(map.metadataOffsets()).allSatisfy(o -> assertThat(o).isGreaterThan(start));
+                    assertThat(read(disk, map)).as("%s in the partition of %s", name, disk).isEqualTo(files.get(name));
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseADiskImageWhoseFilesystemIsNotInExactlyOnePartition() throws Exception {
+        Path tiny = Files.createDirectories(dir.resolve("tiny-src"));
+        Files.writeString(tiny.resolve("x"), "x");
+        Path image = ExtImages.build("ext2", 1024, tiny, dir.resolve("tiny.img"), "2M");
+        Path two = dir.resolve("two.img");
+        try (FileChannel out = FileChannel.open(two, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            byte[] table = mbr(0x83, 1 << 20);
+            System.arraycopy(table, 446, table, 446 + 16, 16);
+            ByteBuffer.wrap(table).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(446 + 16 + 8, 4 << 20 >> 9);
+            out.write(ByteBuffer.wrap(table), 0);
+            copy(image, out, 1 << 20);
+            copy(image, out, 4 << 20);
+        }
+        assertThatThrownBy(() -> ExtFilesystem.open(two)).hasMessage("volume " + two + ": 2 partitions hold an"
+                + " ext2/3/4 filesystem (partitions 1 at byte 1048576, 2 at byte 4194304; expected: one, or select a"
+                + " byte range with bytes:START-END)");
+        Path none = dir.resolve("none.img");
+        byte[] noFs = new byte[4 << 20];
+        System.arraycopy(mbr(0x07, 1 << 20), 0, noFs, 0, 512);
+        Files.write(none, noFs);
+        assertThatThrownBy(() -> ExtFilesystem.open(none)).hasMessage("volume " + none + ": no ext2/3/4 filesystem"
+                + " (superblock magic 0x0000 at byte 1080, and none in its partitions 1 at byte 1048576; expected:"
+                + " 0xef53)");
+    }
+
+    private static void copy(Path from, FileChannel to, long position) throws IOException {
+        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ)) {
+            long done = 0;
+            while (done < in.size()) {
+                done += in.transferTo(done, in.size() - done, to.position(position + done));
+            }
+        }
+    }
+
+    /** A master boot record with one primary partition of {@code type} at byte {@code start}. */
+    private static byte[] mbr(int type, long start) {
+        ByteBuffer b = ByteBuffer.allocate(512).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(446 + 4, (byte) type).putInt(446 + 8, (int) (start / 512)).putInt(446 + 12, 1 << 20);
+        b.putShort(510, (short) 0xAA55);
+        return b.array();
+    }
+
+    /** A protective MBR, a GPT header and an entry array (CRC32s set) with one Linux partition at {@code start}. */
+    private static byte[] gptTable(long start, long sizeBytes) {
+        ByteBuffer b = ByteBuffer.wrap(mbr(0xEE, 512)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        byte[] all = new byte[512 * 34];
+        System.arraycopy(b.array(), 0, all, 0, 512);
+        ByteBuffer g = ByteBuffer.wrap(all).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        // entry 0 at LBA 2: type GUID 0FC63DAF-8483-4772-8E79-3D69D8477DE4 (Linux filesystem), a unique GUID, LBAs
+        g.position(1024);
+        g.putInt(0x0FC63DAF).putShort((short) 0x8483).putShort((short) 0x4772);
+        g.put(new byte[] {(byte) 0x8E, 0x79, 0x3D, 0x69, (byte) 0xD8, 0x47, 0x7D, (byte) 0xE4});
+        g.putLong(0x1234_5678_9ABC_DEF0L).putLong(0x0FED_CBA9_8765_4321L);
+        g.putLong(start / 512).putLong((start + sizeBytes) / 512 - 1);
+        java.util.zip.CRC32 entriesCrc = new java.util.zip.CRC32();
+        entriesCrc.update(all, 1024, 128 * 128);
+        g.position(512);
+        g.put("EFI PART".getBytes(StandardCharsets.US_ASCII)).putInt(0x00010000).putInt(92).putInt(0).putInt(0);
+        g.putLong(1).putLong((start + sizeBytes) / 512).putLong(34).putLong((start + sizeBytes) / 512 - 1);
+        g.putLong(0x1111_2222_3333_4444L).putLong(0x5555_6666_7777_8888L);
+        g.putLong(2).putInt(128).putInt(128).putInt((int) entriesCrc.getValue());
+        java.util.zip.CRC32 headerCrc = new java.util.zip.CRC32();
+        headerCrc.update(all, 512, 92);
+        g.putInt(512 + 16, (int) headerCrc.getValue());
+        return all;
+    }
+
     private static byte[] read(Path image, ExtFilesystem.FileMap map) throws IOException {
         byte[] content = new byte[(int) map.sizeBytes()];
         try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
