@@ -39,7 +39,7 @@ final class ReplicateCommand implements Callable<Integer> {
                     + " destination; selective: only --select. Default: ${DEFAULT-VALUE}.")
     String mode;
 
-    @Option(names = "--select", paramLabel = "RANGE",
+    @Option(names = "--select", paramLabel = "SELECTION",
             description = "For selective mode, repeatable: blocks:FIRST-LAST or bytes:START-END (inclusive), or"
                     + " file:/PATH, a regular file inside the volume's ext2/3/4 filesystem (its data and the blocks"
                     + " that map it, for files updated in place).")
