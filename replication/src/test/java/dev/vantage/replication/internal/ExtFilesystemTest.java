@@ -182,6 +182,90 @@ class ExtFilesystemTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"ext2", "ext3"})
+    void shouldMapBlockMapBoundariesHolesAndTripleIndirectBlocks(String type) throws Exception {
+        // 1 KiB blocks: 12 direct, 256 through the single indirect block, 65 536 through the double, then triple
+        Path boundaries = Files.createDirectories(dir.resolve("boundaries"));
+        Map<String, long[]> pieces = new LinkedHashMap<>();
+        pieces.put("direct-only", new long[] {0, 12 * 1024});
+        pieces.put("first-single", new long[] {0, 12 * 1024 + 1});
+        pieces.put("single-full", new long[] {0, 268 * 1024});
+        pieces.put("first-double", new long[] {0, 268 * 1024 + 1});
+        // the single indirect range is a hole: its pointer is 0
+        pieces.put("hole-over-single", new long[] {0, 1024, 300 * 1024, 1024});
+        // data past 12 + 256 + 65 536 blocks (64.26 MiB) needs the triple indirect block
+        pieces.put("triple", new long[] {0, 4096, 65L << 20, 4096, (66L << 20) - 100, 100});
+        Map<String, byte[][]> written = new LinkedHashMap<>();
+        long seed = 500;
+        for (Map.Entry<String, long[]> e : pieces.entrySet()) {
+            long[] p = e.getValue();
+            byte[][] chunks = new byte[p.length / 2][];
+            try (FileChannel ch = FileChannel.open(boundaries.resolve(e.getKey()), StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
+                for (int i = 0; i < p.length; i += 2) {
+                    chunks[i / 2] = random((int) p[i + 1], seed++);
+                    ch.write(ByteBuffer.wrap(chunks[i / 2]), p[i]);
+                }
+            }
+            written.put(e.getKey(), chunks);
+        }
+        Path image = ExtImages.build(type, 1024, boundaries, dir.resolve(type + "-boundaries.img"), "16M");
+        try (ExtFilesystem fs = ExtFilesystem.open(image);
+             FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
+            for (Map.Entry<String, long[]> e : pieces.entrySet()) {
+                long[] p = e.getValue();
+                ExtFilesystem.FileMap map = fs.resolve("/" + e.getKey());
+                assertThat(map.sizeBytes()).isEqualTo(p[p.length - 2] + p[p.length - 1]);
+                // every written piece is covered by ranges holding its bytes; nothing else is mapped beyond the
+                // blocks the pieces touch
+                long mappedBytes = 0;
+                for (ExtFilesystem.DataRange r : map.data()) {
+                    mappedBytes += r.lengthBytes();
+                    byte[] bytes = new byte[(int) r.lengthBytes()];
+                    ch.read(ByteBuffer.wrap(bytes), r.volumeOffsetBytes());
+                    for (int i = 0; i < p.length; i += 2) {
+                        long from = Math.max(p[i], r.fileOffsetBytes());
+                        long to = Math.min(p[i] + p[i + 1], r.fileOffsetBytes() + r.lengthBytes());
+                        if (from < to) {
+                            byte[] expected = Arrays.copyOfRange(written.get(e.getKey())[i / 2],
+                                    (int) (from - p[i]), (int) (to - p[i]));
+                            byte[] actual = Arrays.copyOfRange(bytes, (int) (from - r.fileOffsetBytes()),
+                                    (int) (to - r.fileOffsetBytes()));
+                            assertThat(actual).as("%s bytes %d..%d", e.getKey(), from, to).isEqualTo(expected);
+                        }
+                    }
+                }
+                long pieceBytes = 0;
+                for (int i = 1; i < p.length; i += 2) {
+                    pieceBytes += p[i];
+                }
+                assertThat(mappedBytes).as(e.getKey()).isBetween(pieceBytes, pieceBytes + (p.length / 2) * 2048L);
+                String blocks = ExtImages.debugfs(image, "blocks /" + e.getKey());
+                if (blocks != null) {
+                    Set<Long> expected = new HashSet<>();
+                    for (String token : blocks.substring(blocks.indexOf('\n') + 1).trim().split("\\s+")) {
+                        expected.add(Long.parseLong(token));
+                    }
+                    Set<Long> mine = new HashSet<>();
+                    for (ExtFilesystem.DataRange r : map.data()) {
+                        for (long b = r.volumeOffsetBytes() / 1024; b <= (r.volumeOffsetBytes() + r.lengthBytes() - 1)
+                                / 1024; b++) {
+                            mine.add(b);
+                        }
+                    }
+                    map.metadataOffsets().subList(1, map.metadataOffsets().size()).forEach(o -> mine.add(o / 1024));
+                    assertThat(mine).as("data and mapping blocks of %s", e.getKey()).isEqualTo(expected);
+                }
+            }
+            // the inode table block; the triple indirect block, one double below it and the two singles that hold
+            // logical blocks 66 560 and 67 583 (offsets 756 and 1 779 past the triple's start: singles 2 and 6)
+            assertThat(fs.resolve("/triple").metadataOffsets()).hasSize(1 + 1 + 1 + 2);
+            assertThat(fs.resolve("/hole-over-single").metadataOffsets()).as("inode table, double, single")
+                    .hasSize(3);
+        }
+    }
+
     @Test
     void shouldAcceptAPathWithoutALeadingSlash() throws Exception {
         try (ExtFilesystem fs = ExtFilesystem.open(image("ext4", 4096))) {
