@@ -1,8 +1,10 @@
 package dev.vantage.config;
 
 /**
- * Part of a volume replicated in {@link ReplicationMode#SELECTIVE} mode: an inclusive block range, or a file
- * (a path relative to the volume's mount, resolved to its blocks by the replication engine).
+ * Part of a volume replicated in {@link ReplicationMode#SELECTIVE} mode: an inclusive block range, or a file: either
+ * {@code bytes:START-END}, an inclusive byte range of the volume file, or the path of a regular file inside the
+ * volume's ext2/3/4 filesystem (relative to its root, a leading {@code /} optional), which the replication engine
+ * resolves each cycle to the blocks of the file's data and of the metadata that maps it.
  *
  * @param firstBlock first block index, inclusive, &gt;= 0 (-1 for a file selection)
  * @param lastBlock  last block index, inclusive, &gt;= firstBlock (-1 for a file selection)

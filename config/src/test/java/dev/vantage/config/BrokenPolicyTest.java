@@ -178,6 +178,15 @@ class BrokenPolicyTest {
     }
 
     @Test
+    void shouldReportAnEmptyFileSelection() {
+        assertThat(messages("empty-file-selection.yaml")).containsExactly(
+                "empty-file-selection.yaml:22:11 resources[0].replication.selections[1]: neither file nor a block"
+                        + " range (expected: either file: PATH or firstBlock and lastBlock)",
+                "empty-file-selection.yaml:23:18 resources[0].replication.selections[2].file: '  '"
+                        + " (expected: a path inside the volume's ext2/3/4 filesystem or bytes:START-END)");
+    }
+
+    @Test
     void shouldReportYamlSyntaxErrorsWithTheirPosition() {
         assertThat(messages("syntax-error.yaml")).containsExactly(
                 "syntax-error.yaml:4:23 while parsing a flow mapping; expected ',' or '}', but got :"

@@ -39,8 +39,10 @@ final class ReplicateCommand implements Callable<Integer> {
                     + " destination; selective: only --select. Default: ${DEFAULT-VALUE}.")
     String mode;
 
-    @Option(names = "--select", paramLabel = "RANGE",
-            description = "For selective mode: blocks:FIRST-LAST or bytes:START-END (inclusive), repeatable.")
+    @Option(names = "--select", paramLabel = "SELECTION",
+            description = "For selective mode, repeatable: blocks:FIRST-LAST or bytes:START-END (inclusive), or"
+                    + " file:/PATH, a regular file inside the volume's ext2/3/4 filesystem (its data and the blocks"
+                    + " that map it, for files updated in place).")
     List<String> selections = new ArrayList<>();
 
     @Option(names = "--rate-limit", paramLabel = "RATE", description = "Bandwidth limit, e.g. 50MiB/s (default: none).")
@@ -159,8 +161,11 @@ final class ReplicateCommand implements Callable<Integer> {
                 }
             } else if (s.startsWith("bytes:")) {
                 parsed.add(Selection.file(s));
+            } else if (s.startsWith("file:") && !s.substring(5).isBlank() && !s.startsWith("file:bytes:")) {
+                parsed.add(Selection.file(s.substring(5)));
             } else {
-                throw new IllegalArgumentException("--select: " + s + " (expected: blocks:FIRST-LAST or bytes:START-END)");
+                throw new IllegalArgumentException("--select: " + s
+                        + " (expected: blocks:FIRST-LAST, bytes:START-END or file:/PATH)");
             }
         }
         if (m == ReplicationMode.SELECTIVE && parsed.isEmpty()) {
@@ -169,8 +174,9 @@ final class ReplicateCommand implements Callable<Integer> {
         long rate = rateLimit == null ? 0 : ReplicationCliSupport.bytes("--rate-limit", rateLimit);
         String peerId = address.getHostString() + ":" + address.getPort();
         SyncRequest request = SyncRequest.of(resourceId, volume, peerId, address).withBlockSize((int) block, null)
-                .withMode(m).withCompression(c).withThrottle(new Throttle(rate, 0, List.of()))
+                .withCompression(c).withThrottle(new Throttle(rate, 0, List.of()))
                 .withEpoch(epoch).withAttempts(attempts, 1000);
-        return m == ReplicationMode.SELECTIVE ? request.withSelections(parsed) : request;
+        // withSelections sets the mode: withMode(SELECTIVE) before the selections are in refuses an empty list
+        return m == ReplicationMode.SELECTIVE ? request.withSelections(parsed) : request.withMode(m);
     }
 }

@@ -474,6 +474,11 @@ public final class PolicyBinder {
             return null;
         }
         if (isFile) {
+            if (file == null || file.isBlank()) {
+                context.problem(f.child("file"), "'" + (file == null ? "" : file) + "'",
+                        "a path inside the volume's ext2/3/4 filesystem or bytes:START-END");
+                return null;
+            }
             return context.built(Selection.file(file), f.path());
         }
         if (first < 0 || last < 0) {

@@ -11,10 +11,14 @@ import dev.vantage.replication.Volume;
 
 /**
  * Which blocks a session considers: every block (full), the blocks dirty for the peer after a scan (delta), or the
- * selected block and byte ranges (selective). With a plain-file volume a "file" selection names a byte range
- * {@code bytes:START-END} (inclusive offsets), which covers every block it touches.
+ * selected block ranges and files (selective). A "file" selection is either a byte range {@code bytes:START-END}
+ * of the volume file (inclusive offsets) or a path inside the ext2/3/4 filesystem the volume holds, resolved by
+ * {@link ExtFilesystem} each time a session plans (so a file rewritten in place between cycles is followed) to the
+ * blocks of its data and of the metadata that maps it. Either covers every volume block it touches.
  */
 public final class BlockPlan {
+
+    private static final String BYTES_PREFIX = "bytes:";
 
     private BlockPlan() {
     }
@@ -46,6 +50,10 @@ public final class BlockPlan {
                 for (Selection selection : selections) {
                     long first;
                     long last;
+                    if (selection.isFile() && !selection.file().startsWith(BYTES_PREFIX)) {
+                        chooseFile(volume, selection.file(), chosen);
+                        continue;
+                    }
                     if (selection.isFile()) {
                         long[] range = parseByteRange(selection.file());
                         first = range[0] / volume.blockSizeBytes();
@@ -66,6 +74,44 @@ public final class BlockPlan {
                 }
                 return chosen.stream().asLongStream().toArray();
             }
+        }
+    }
+
+    /**
+     * Marks the volume blocks holding {@code path}'s data and the filesystem blocks that map it (inode table block,
+     * extent tree or indirect blocks).
+     */
+    static void chooseFile(Volume volume, String path, BitSet chosen) throws IOException {
+        if (path.isBlank()) {
+            throw new IllegalArgumentException("file selection: '" + path + "' (expected: bytes:START-END or a path"
+                    + " inside the volume's ext2/3/4 filesystem)");
+        }
+        ExtFilesystem.FileMap map;
+        try (ExtFilesystem fs = ExtFilesystem.open(volume.file())) {
+            map = fs.resolve(path);
+        } catch (IOException e) {
+            String message = e.getMessage();
+            String shown = path.startsWith("/") ? path : "/" + path;
+            throw new IOException("file selection: " + (message.startsWith(shown + ":") ? "" : shown + ": ")
+                    + message, e);
+        }
+        long blocks = volume.blockCount();
+        for (ExtFilesystem.DataRange range : map.data()) {
+            mark(chosen, range.volumeOffsetBytes(), range.lengthBytes(), volume.blockSizeBytes(), blocks);
+        }
+        for (long offset : map.metadataOffsets()) {
+            mark(chosen, offset, map.blockSizeBytes(), volume.blockSizeBytes(), blocks);
+        }
+    }
+
+    private static void mark(BitSet chosen, long offsetBytes, long lengthBytes, int blockSizeBytes, long blocks) {
+        if (lengthBytes <= 0) {
+            return;
+        }
+        long first = offsetBytes / blockSizeBytes;
+        long last = Math.min((offsetBytes + lengthBytes - 1) / blockSizeBytes, blocks - 1);
+        if (first <= last) {
+            chosen.set((int) first, (int) last + 1);
         }
     }
 
