@@ -68,6 +68,19 @@ class ExtFilesystemTest {
             ch.write(ByteBuffer.wrap(new byte[1]), sparse.length - 1);
         }
         files.put("sparse.bin", sparse);
+        // 400 islands of 1 KiB 8 KiB apart: 400 extents, more than 4 leaves of 84 on 1 KiB blocks (a tree of depth 2)
+        byte[] deep = new byte[400 * 8192];
+        try (FileChannel ch = FileChannel.open(source.resolve("sparse-deep.bin"), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE)) {
+            for (int i = 0; i < 400; i++) {
+                byte[] island = random(1024, 1000 + i);
+                System.arraycopy(island, 0, deep, i * 8192, island.length);
+                ch.write(ByteBuffer.wrap(island), i * 8192L);
+            }
+            ch.truncate(deep.length);
+            ch.write(ByteBuffer.wrap(new byte[1]), deep.length - 1);
+        }
+        files.put("sparse-deep.bin", deep);
         // written in 64 KiB pieces with different content, appended one by one
         try (FileChannel ch = FileChannel.open(source.resolve("pieces.bin"), StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE)) {
@@ -143,7 +156,8 @@ class ExtFilesystemTest {
     void shouldNameTheSameBlocksAsDebugfs(String type, int blockSizeBytes) throws Exception {
         Path image = image(type, blockSizeBytes);
         try (ExtFilesystem fs = ExtFilesystem.open(image)) {
-            for (String name : List.of("big.bin", "sparse.bin", "a/b/c/deep.txt", "tail.txt", "pieces.bin")) {
+            for (String name : List.of("big.bin", "sparse.bin", "sparse-deep.bin", "a/b/c/deep.txt", "tail.txt",
+                    "pieces.bin")) {
                 String blocks = ExtImages.debugfs(image, "blocks /" + name);
                 String imap = ExtImages.debugfs(image, "imap /" + name);
                 org.junit.jupiter.api.Assumptions.assumeTrue(blocks != null, "debugfs not installed");
@@ -178,6 +192,10 @@ class ExtFilesystemTest {
                 assertThat(metadataBlocks).isEqualTo(1 + 1 + 1 + (6144 - 12 - 256 + 255) / 256);
             } else if (blockSizeBytes == 4096) {
                 assertThat(fs.resolve("sparse.bin").metadataOffsets()).as("inode table and extent leaf").hasSize(2);
+            } else {
+                // a tree of depth 1 has at most 4 leaves (the inode holds 4 entries): more blocks mean depth 2
+                assertThat(fs.resolve("sparse-deep.bin").metadataOffsets()).as("inode table and extent tree blocks")
+                        .hasSizeGreaterThan(1 + 4);
             }
         }
     }
