@@ -90,7 +90,7 @@ class ExtFilesystemSelectiveSyncTest {
         assertThat(selective.blocksSkipped()).isEqualTo(planned.size() - tableBlocks.size());
         assertThat(selective.referencesSent()).isZero();
         try (ExtFilesystem fs = ExtFilesystem.open(dst)) {
-            assertThat(read(dst, fs.resolve("/var/lib/db/table.ibd"))).isEqualTo(table);
+            assertThat(ExtImages.readFile(dst, fs.resolve("/var/lib/db/table.ibd"))).isEqualTo(table);
         }
         // the other file's change was not selected: the mirror still has its old blocks, and nothing else differs
         assertThat(Volumes.verify(src, dst, BLOCK).differingBlocks()).containsExactlyElementsOf(codeBlocks);
@@ -121,18 +121,5 @@ class ExtFilesystemSelectiveSyncTest {
             }
         }
         return blocks;
-    }
-
-    private static byte[] read(Path image, ExtFilesystem.FileMap map) throws IOException {
-        byte[] content = new byte[(int) map.sizeBytes()];
-        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
-            for (ExtFilesystem.DataRange r : map.data()) {
-                ByteBuffer into = ByteBuffer.wrap(content, (int) r.fileOffsetBytes(), (int) r.lengthBytes());
-                while (into.hasRemaining()) {
-                    ch.read(into, r.volumeOffsetBytes() + into.position() - r.fileOffsetBytes());
-                }
-            }
-        }
-        return content;
     }
 }

@@ -368,7 +368,7 @@ class ExtFilesystemTest {
             assertThat(last.inodeNumber()).as("an inode of group >= 32").isGreaterThan(32 * 16);
             for (int i = 0; i < 700; i += 7) {
                 ExtFilesystem.FileMap map = fs.resolve("/many/f" + i);
-                assertThat(read(image, map)).isEqualTo(("file number " + i + "\n").getBytes(StandardCharsets.UTF_8));
+                assertThat(ExtImages.readFile(image, map)).isEqualTo(("file number " + i + "\n").getBytes(StandardCharsets.UTF_8));
             }
         }
     }
@@ -392,7 +392,7 @@ class ExtFilesystemTest {
             assertThat(unwritten.get(0).fileOffsetBytes()).isEqualTo(written.get(0).lengthBytes());
             ExtFilesystem.DataRange end = unwritten.get(unwritten.size() - 1);
             assertThat(end.fileOffsetBytes() + end.lengthBytes()).isEqualTo(41L * 4096);
-            byte[] content = read(image, new ExtFilesystem.FileMap(map.path(), map.inodeNumber(),
+            byte[] content = ExtImages.readFile(image, new ExtFilesystem.FileMap(map.path(), map.inodeNumber(),
                     written.get(0).lengthBytes(), written, map.metadataOffsets(), map.blockSizeBytes()));
             assertThat(Arrays.copyOf(content, 5000)).isEqualTo(files.get("tail.txt"));
         }
@@ -410,7 +410,7 @@ class ExtFilesystemTest {
             assertThatThrownBy(() -> fs.resolve("/a/b/c/deep.txt")).hasMessage("/a/b/c/deep.txt: /a keeps its data"
                     + " inline in its inode in the ext4 filesystem of volume " + image + " (expected: data in blocks;"
                     + " inline data is not read)");
-            assertThat(read(image, fs.resolve("/big.bin"))).isEqualTo(files.get("big.bin"));
+            assertThat(ExtImages.readFile(image, fs.resolve("/big.bin"))).isEqualTo(files.get("big.bin"));
         }
     }
 
@@ -439,7 +439,7 @@ class ExtFilesystemTest {
                     ExtFilesystem.FileMap map = fs.resolve(name);
                     assertThat(map.data()).allSatisfy(r -> assertThat(r.volumeOffsetBytes()).isGreaterThan(start));
                     assertThat(map.metadataOffsets()).allSatisfy(o -> assertThat(o).isGreaterThan(start));
-                    assertThat(read(disk, map)).as("%s in the partition of %s", name, disk).isEqualTo(files.get(name));
+                    assertThat(ExtImages.readFile(disk, map)).as("%s in the partition of %s", name, disk).isEqualTo(files.get(name));
                 }
             }
         }
@@ -511,19 +511,6 @@ class ExtFilesystemTest {
         headerCrc.update(all, 512, 92);
         g.putInt(512 + 16, (int) headerCrc.getValue());
         return all;
-    }
-
-    private static byte[] read(Path image, ExtFilesystem.FileMap map) throws IOException {
-        byte[] content = new byte[(int) map.sizeBytes()];
-        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
-            for (ExtFilesystem.DataRange r : map.data()) {
-                ByteBuffer into = ByteBuffer.wrap(content, (int) r.fileOffsetBytes(), (int) r.lengthBytes());
-                while (into.hasRemaining()) {
-                    ch.read(into, r.volumeOffsetBytes() + into.position() - r.fileOffsetBytes());
-                }
-            }
-        }
-        return content;
     }
 
     @Test

@@ -3,9 +3,12 @@ package dev.vantage.replication.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -91,5 +94,19 @@ public final class ExtImages {
         assertThat(process.exitValue()).as("exit code of %s, output: %s", command, output)
                 .isBetween(0, maxExitCode);
         return output;
+    }
+
+    /** The content of the file {@code map} describes, read from {@code image} through its data ranges. */
+    public static byte[] readFile(Path image, ExtFilesystem.FileMap map) throws IOException {
+        byte[] content = new byte[(int) map.sizeBytes()];
+        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
+            for (ExtFilesystem.DataRange r : map.data()) {
+                ByteBuffer into = ByteBuffer.wrap(content, (int) r.fileOffsetBytes(), (int) r.lengthBytes());
+                while (into.hasRemaining()) {
+                    ch.read(into, r.volumeOffsetBytes() + into.position() - r.fileOffsetBytes());
+                }
+            }
+        }
+        return content;
     }
 }
