@@ -25,8 +25,8 @@ import java.util.Locale;
  * image (512-byte sectors, primary MBR partitions) that holds an ext2/3/4 filesystem. The superblock, the group
  * descriptors (32 bytes, or {@code s_desc_size} with the 64bit feature; found through the meta groups of meta_bg),
  * inodes, extent trees (unwritten extents included) and classic block maps (direct, single, double and triple
- * indirect) are read as they are on disk; directories are scanned linearly, which also reads htree-indexed ones. A journal is not replayed: what a mounted filesystem has only in
- * its journal is not seen. Symbolic links are not followed, and files stored inline in the inode or encrypted are
+ * indirect) are read as they are on disk; directories are scanned linearly, which also reads htree-indexed ones.
+ * A journal is not replayed: what a mounted filesystem has only in its journal is not seen. Symbolic links are not followed, and files stored inline in the inode or encrypted are
  * refused, as are filesystems with {@code compression}, {@code dirdata} or that are an external journal device.
  * The result fits files updated in place (database tables, preallocated files, application code rewritten at the
  * same size): a mirror that already holds the image gets their new data and their mapping. A file that grows,
