@@ -10,6 +10,7 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 
 /**
  * Runs the code a replication session needs once, on throw-away data, so that a short-lived process (a CLI sync, a
@@ -90,8 +91,10 @@ public final class WarmUp {
                         + "-byte block");
             }
         }
-        // The buffers frames are encoded into come from the default allocator: build its pools now.
+        // Frame headers come from the default allocator, block buffers from the pooled one (SenderSession): build
+        // both allocators' pools now.
         ByteBufAllocator.DEFAULT.directBuffer(blockSizeBytes).release();
+        PooledByteBufAllocator.DEFAULT.directBuffer(blockSizeBytes, blockSizeBytes).release();
     }
 
     /** Starts, feeds and halts a small Disruptor ring like the sender's and the receiver's. */
