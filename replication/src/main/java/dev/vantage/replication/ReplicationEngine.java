@@ -168,11 +168,7 @@ public final class ReplicationEngine implements AutoCloseable {
                 throw new IllegalStateException("warm-up: the rehearsal's mirror differs from its source: " + check);
             }
         } finally {
-            try (var paths = java.nio.file.Files.walk(dir)) {
-                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    java.nio.file.Files.deleteIfExists(p);
-                }
-            }
+            ReceiverServer.deleteTree(dir);
         }
     }
 

@@ -295,16 +295,13 @@ public final class ReceiverServer implements AutoCloseable {
             }
             Path state = file.resolveSibling(file.getFileName() + ".vantage");
             if (java.nio.file.Files.isDirectory(state)) {
-                try (var paths = java.nio.file.Files.walk(state)) {
-                    for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        java.nio.file.Files.deleteIfExists(p);
-                    }
-                }
+                deleteTree(state);
             }
         });
     }
 
-    private static void deleteTree(Path root) throws IOException {
+    /** Deletes {@code root} and everything under it. */
+    public static void deleteTree(Path root) throws IOException {
         try (var paths = java.nio.file.Files.walk(root)) {
             for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 java.nio.file.Files.deleteIfExists(p);
