@@ -976,12 +976,17 @@ public final class SenderSession {
             stats.framesResent.incrementAndGet();
         }
 
-        private void finish() throws IOException {
+        /** Sends END: everything up to {@code lastSequence} was sent, the source's size is final. */
+        private void sendEnd() {
             control.reset(FrameType.END).resourceId(request.resourceId());
             control.epoch = request.epoch();
             control.sequence = lastSequence;
             control.value = sourceSizeBytes;
             channel.writeAndFlush(codec.encode(control, channel.alloc()));
+        }
+
+        private void finish() throws IOException {
+            sendEnd();
             lastFlushSequence = lastSequence;
             lastProgressNanos = System.nanoTime();
             while (failure == null && !(doneSequence >= lastSequence && processedAck >= lastSequence)) {
@@ -993,11 +998,7 @@ public final class SenderSession {
                 if (now - lastProgressNanos > STALL_RETRANSMIT_NANOS
                         && now - lastRetransmitNanos > STALL_RETRANSMIT_NANOS) {
                     lastRetransmitNanos = now;
-                    control.reset(FrameType.END).resourceId(request.resourceId());
-                    control.epoch = request.epoch();
-                    control.sequence = lastSequence;
-                    control.value = sourceSizeBytes;
-                    channel.writeAndFlush(codec.encode(control, channel.alloc()));
+                    sendEnd();
                 }
                 if (now - lastProgressNanos > STALL_ABORT_NANOS) {
                     fail(new IOException("peer " + request.peerAddress()
