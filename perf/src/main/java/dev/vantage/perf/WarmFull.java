@@ -1,15 +1,12 @@
 package dev.vantage.perf;
 
-import java.io.IOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import dev.vantage.config.ReplicationMode;
 import dev.vantage.replication.ReceiverEndpoint;
@@ -55,52 +52,22 @@ public final class WarmFull {
             System.exit(1);
         }
         Files.createDirectories(work);
-        long sizeBytes = Files.size(source);
         double[] mbps = new double[rounds];
         long resent = 0;
         try (ReplicationEngine sender = ReplicationEngine.create("source");
              ReplicationEngine mirror = ReplicationEngine.create("mirror")) {
             ReceiverEndpoint receiver = mirror.startReceiver(new InetSocketAddress("127.0.0.1", 0),
                     work.resolve("mirror"));
-            CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+            Rounds copies = new Rounds(sender, receiver, source, work, blockSizeBytes);
             int warmUps = 0;
-            for (int round = -1; round < rounds; round++) {
-                boolean warmUp = round < 0;
-                String resource = "full" + (warmUps + round + 1);
-                SyncRequest full = SyncRequest.of(resource, source, "mirror", receiver.address())
-                        .withBlockSize(blockSizeBytes, work.resolve("state")).withMode(ReplicationMode.FULL);
-                long jitStartMillis = jit.getTotalCompilationTime();
-                long start = System.nanoTime();
-                SyncResult result = sender.sync(full).get(10, TimeUnit.MINUTES);
-                double seconds = (System.nanoTime() - start) / 1e9;
-                long jitMillis = jit.getTotalCompilationTime() - jitStartMillis;
-                Path copy = work.resolve("mirror").resolve(resource + ".vol");
-                boolean identical = Volumes.verify(source, copy, blockSizeBytes).identical();
-                double rate = sizeBytes / 1e6 / seconds;
-                System.out.printf("# %s round %d: %d blocks sent, %d wire bytes, %d re-sent, %.3f s, %.1f MB/s, JIT %d ms,"
-                                + " copy %s%n", warmUp ? "warm-up" : "measured", warmUp ? warmUps : round,
-                        result.blocksSent(), result.wireBytes(), result.framesResent(), seconds, rate, jitMillis,
-                        identical ? "identical" : "DIFFERS");
-                if (!identical) {
-                    System.exit(1);
-                }
-                if (!warmUp) {
-                    mbps[round] = rate;
-                    resent += result.framesResent();
-                }
-                // Released, not just deleted: the receiver keeps the copy open, and the pages of a deleted file
-                // that is still open stay allocated (in tmpfs, 1 GiB more memory every round; on this virtual
-                // machine, pages the guest never touched before are several times slower to fill).
-                receiver.release(resource).get(1, TimeUnit.MINUTES);
-                delete(copy);
-                delete(work.resolve("mirror").resolve(resource + ".vol.vantage"));
-                if (warmUp) {
-                    warmUps++;
-                    boolean jitBusy = jitMillis * 100 > JIT_QUIET_PERCENT * seconds * 1000;
-                    if (warmUps < MIN_WARMUP_ROUNDS || (jitBusy && warmUps < MAX_WARMUP_ROUNDS)) {
-                        round--;
-                    }
-                }
+            boolean jitBusy = true;
+            while (warmUps < MIN_WARMUP_ROUNDS || (jitBusy && warmUps < MAX_WARMUP_ROUNDS)) {
+                jitBusy = copies.run("warm-up", warmUps++).jitBusy();
+            }
+            for (int round = 0; round < rounds; round++) {
+                Round r = copies.run("measured", round);
+                mbps[round] = r.mbps();
+                resent += r.framesResent();
             }
             receiver.close();
         }
@@ -109,14 +76,39 @@ public final class WarmFull {
                 mbps[rounds / 2], mbps[0], mbps[rounds - 1], resent);
     }
 
-    private static void delete(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
+    /** One round's speed (MB/s of volume data), frames re-sent, and whether the JIT was busy during it. */
+    private record Round(double mbps, long framesResent, boolean jitBusy) {
+    }
+
+    /** Full copies of the source to the receiver, one resource id per round. */
+    private record Rounds(ReplicationEngine sender, ReceiverEndpoint receiver, Path source, Path work,
+                          int blockSizeBytes) {
+
+        /** Copies, times, verifies (exits 1 when the copy differs) and releases one round; prints its line. */
+        Round run(String kind, int round) throws Exception {
+            String resource = kind + round;
+            SyncRequest full = SyncRequest.of(resource, source, "mirror", receiver.address())
+                    .withBlockSize(blockSizeBytes, work.resolve("state")).withMode(ReplicationMode.FULL);
+            CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+            long jitStartMillis = jit.getTotalCompilationTime();
+            long start = System.nanoTime();
+            SyncResult result = sender.sync(full).get(10, TimeUnit.MINUTES);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long jitMillis = jit.getTotalCompilationTime() - jitStartMillis;
+            Path copy = work.resolve("mirror").resolve(resource + ".vol");
+            boolean identical = Volumes.verify(source, copy, blockSizeBytes).identical();
+            double rate = Files.size(source) / 1e6 / seconds;
+            System.out.printf("# %s round %d: %d blocks sent, %d wire bytes, %d re-sent, %.3f s, %.1f MB/s, JIT %d ms,"
+                            + " copy %s%n", kind, round, result.blocksSent(), result.wireBytes(),
+                    result.framesResent(), seconds, rate, jitMillis, identical ? "identical" : "DIFFERS");
+            if (!identical) {
+                System.exit(1);
             }
+            // Released, which deletes the copy and its state, not just deleted: the receiver keeps the copy open,
+            // and the pages of a deleted file that is still open stay allocated (in tmpfs, 1 GiB more memory every
+            // round; on this virtual machine, pages the guest never touched before are several times slower to fill).
+            receiver.release(resource).get(1, TimeUnit.MINUTES);
+            return new Round(rate, result.framesResent(), jitMillis * 100 > JIT_QUIET_PERCENT * seconds * 1000);
         }
     }
 }
