@@ -204,23 +204,22 @@ rm -rf "$work/warm.img" "$work/warm"
 # `curl -X POST .../replication/sync?resource=bench`, answered once the mirror has durably acknowledged everything.
 # Timed: that curl call. The sites' state cannot be restored between runs, so each run changes other blocks (same
 # count and size); after each, the mirror's copy is compared with the primary's.
-site_port() { free_port; }
-sa_admin=$(site_port); sb_admin=$(site_port)
+sa_admin=$(free_port); sb_admin=$(free_port)
 printf 'bench-token\n' > "$work/admin-token"
 cat > "$work/sites.yaml" <<YAML
 sites:
   - id: a
     location: {latitude: 50.1, longitude: 8.7}
-    replicationAddress: 127.0.0.1:$(site_port)
+    replicationAddress: 127.0.0.1:$(free_port)
     adminAddress: 127.0.0.1:$sa_admin
-    listeners: [{name: http, address: 127.0.0.1, port: $(site_port)}]
-    upstreamGroups: [{name: vol, upstreams: [127.0.0.1:$(site_port)]}]
+    listeners: [{name: http, address: 127.0.0.1, port: $(free_port)}]
+    upstreamGroups: [{name: vol, upstreams: [127.0.0.1:$(free_port)]}]
   - id: b
     location: {latitude: 39.0, longitude: -77.5}
-    replicationAddress: 127.0.0.1:$(site_port)
+    replicationAddress: 127.0.0.1:$(free_port)
     adminAddress: 127.0.0.1:$sb_admin
-    listeners: [{name: http, address: 127.0.0.1, port: $(site_port)}]
-    upstreamGroups: [{name: vol, upstreams: [127.0.0.1:$(site_port)]}]
+    listeners: [{name: http, address: 127.0.0.1, port: $(free_port)}]
+    upstreamGroups: [{name: vol, upstreams: [127.0.0.1:$(free_port)]}]
 routes:
   - name: vol
     target: {resource: bench}

@@ -20,7 +20,7 @@ final class ReplicationCliSupport {
 
     /**
      * Called by {@code main} before parsing: for {@code replicate} and {@code receive}, starts
-     * {@link ReplicationEngine#warmUp()} so that the cold start of the replication code (a large part of a short
+     * {@link ReplicationEngine#warmUp(boolean)} so that the cold start of the replication code (a large part of a short
      * sync's time) overlaps the JVM's own start, option parsing, opening the volume and connecting.
      */
     static void warmUpFor(String[] args) {
